@@ -1,0 +1,35 @@
+//! Pure domain logic of the zikao-kiosk.
+//!
+//! Nothing in this crate performs I/O, reads a clock or draws random numbers of its own: time comes in
+//! as [`Timestamp`] / [`Date`] arguments and randomness as a caller-supplied RNG. Sensitive values
+//! (ID numbers, names, photos, signatures) are newtypes whose `Debug`/`Display` redact.
+#![forbid(unsafe_code)]
+
+pub mod admission;
+pub mod challenge;
+// pub mod confirmation;
+pub mod decision;
+pub mod id_card;
+pub mod id_number;
+pub mod name;
+pub mod reason;
+pub mod roster;
+pub mod signature;
+pub mod time;
+
+pub use admission::{AdmissionError, AdmissionNumber, SerialBlock, SerialIssue, Sitting};
+pub use challenge::Challenge;
+/* pub use confirmation::{
+    ArtefactId, Confirmation, ConfirmationDraft, Effect, FlowConfig, Input, Mode, Step, StepOutcome,
+    View,
+}; */
+pub use decision::{Decision, MatchPolicy, Score, Verdict};
+pub use id_card::{CardPhoto, CardProblem, CardType, Ethnicity, IdCard, Sex, Validity};
+pub use id_number::{IdNumber, IdNumberError, IdNumberKind};
+pub use name::{normalize_name, PersonName};
+pub use reason::ReasonCode;
+pub use roster::{
+    match_registration, IdType, Level, Registration, RegistrationStatus, RosterMatchError,
+};
+pub use signature::{SignaturePoint, SignatureStrokes};
+pub use time::{Date, Timestamp};
