@@ -97,7 +97,7 @@ mod tests {
 
     /// An RNG that returns a fixed sequence, to force runs.
     struct Scripted(Vec<u32>, usize);
-    impl RngCore for Scripted {
+    impl rand_core::RngCore for Scripted {
         fn next_u32(&mut self) -> u32 {
             let value = self.0[self.1 % self.0.len()];
             self.1 += 1;

@@ -105,7 +105,7 @@ impl MatchPolicy {
         }
         usable.sort_by(f64::total_cmp);
         let middle = usable.len() / 2;
-        let median = if usable.len() % 2 == 0 {
+        let median = if usable.len().is_multiple_of(2) {
             (usable[middle - 1] + usable[middle]) / 2.0
         } else {
             usable[middle]

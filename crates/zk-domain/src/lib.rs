@@ -7,7 +7,7 @@
 
 pub mod admission;
 pub mod challenge;
-// pub mod confirmation;
+pub mod confirmation;
 pub mod decision;
 pub mod id_card;
 pub mod id_number;
@@ -19,10 +19,10 @@ pub mod time;
 
 pub use admission::{AdmissionError, AdmissionNumber, SerialBlock, SerialIssue, Sitting};
 pub use challenge::Challenge;
-/* pub use confirmation::{
-    ArtefactId, Confirmation, ConfirmationDraft, Effect, FlowConfig, Input, Mode, Step, StepOutcome,
-    View,
-}; */
+pub use confirmation::{
+    ArtefactId, ArtefactKind, CardSource, Confirmation, ConfirmationDraft, Effect, FlowConfig,
+    Input, Mode, Phase, Step, StepOutcome, View,
+};
 pub use decision::{Decision, MatchPolicy, Score, Verdict};
 pub use id_card::{CardPhoto, CardProblem, CardType, Ethnicity, IdCard, Sex, Validity};
 pub use id_number::{IdNumber, IdNumberError, IdNumberKind};
