@@ -1,0 +1,234 @@
+//! Configuration: defaults in code, then `config.toml`, then `ZK_*` environment variables with `__`
+//! for nesting (`ZK_FLOW__EXAM_DATE=2027-04-17`). Parsed and validated once, at start-up.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use zk_domain::{Date, FlowConfig, MatchPolicy, Sitting};
+use zk_drivers::DriversConfig;
+
+use crate::error::AppError;
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct AppConfig {
+    pub site: SiteConfig,
+    pub flow: FlowSettings,
+    pub drivers: DriversConfig,
+    pub matcher: MatcherConfig,
+    /// Folder holding `sim/` and `demo/`; found automatically when unset.
+    pub assets_dir: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default)]
+pub struct SiteConfig {
+    pub site_id: String,
+    pub desk_id: String,
+    /// Exam districts (考区, 4 digits) this site confirms; empty = all.
+    pub districts: Vec<String>,
+}
+
+impl Default for SiteConfig {
+    fn default() -> Self {
+        SiteConfig { site_id: "demo-site".into(), desk_id: "desk-01".into(), districts: Vec::new() }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default)]
+pub struct FlowSettings {
+    /// The exam date the card must still be valid on (YYYY-MM-DD).
+    pub exam_date: String,
+    /// The sitting code in admission numbers: two-digit year + 1 (April) or 2 (October).
+    pub sitting: String,
+    pub max_attempts: u32,
+    pub idle_timeout_secs: u64,
+    pub idle_warning_secs: u64,
+    pub step_timeout_secs: u64,
+    pub challenge_len: usize,
+    pub record_secs: u32,
+    /// Warn when fewer admission serials than this are left.
+    pub serial_low_water: u32,
+    /// The consent text version the kiosk shows.
+    pub consent_version: String,
+}
+
+impl Default for FlowSettings {
+    fn default() -> Self {
+        FlowSettings {
+            exam_date: "2027-04-17".into(),
+            sitting: "271".into(),
+            max_attempts: 3,
+            idle_timeout_secs: 120,
+            idle_warning_secs: 30,
+            step_timeout_secs: 60,
+            challenge_len: 6,
+            record_secs: 4,
+            serial_low_water: 50,
+            consent_version: "consent-2027-v1".into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default)]
+pub struct MatcherConfig {
+    /// `sim`: scripted scores (demo and tests). Real matchers arrive with zk-vision.
+    pub backend: String,
+    /// Face distance at or below which the match passes.
+    pub pass_at_most: f64,
+    /// Face distance at or below which staff review it; above fails.
+    pub review_at_most: f64,
+    pub min_frames: usize,
+}
+
+impl Default for MatcherConfig {
+    fn default() -> Self {
+        MatcherConfig { backend: "sim".into(), pass_at_most: 0.40, review_at_most: 0.50, min_frames: 3 }
+    }
+}
+
+impl AppConfig {
+    /// Defaults, then the TOML file (if given and present), then `ZK_*` variables.
+    pub fn load(path: Option<&Path>) -> Result<AppConfig, AppError> {
+        let mut figment = Figment::from(Serialized::defaults(AppConfig::default()));
+        if let Some(path) = path {
+            if !path.exists() {
+                return Err(AppError::Config(format!("the config file {} does not exist", path.display())));
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        let config: AppConfig = figment
+            .merge(Env::prefixed("ZK_").split("__"))
+            .extract()
+            .map_err(|error| AppError::Config(error.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks every value that can be wrong, so a bad config fails at start-up.
+    pub fn validate(&self) -> Result<(), AppError> {
+        self.flow_config()?;
+        self.sitting()?;
+        self.match_policy()?;
+        for district in &self.site.districts {
+            if district.len() != 4 || !district.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(AppError::Config(format!("site.districts: {district:?} is not a 4-digit exam district code")));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn exam_date(&self) -> Result<Date, AppError> {
+        Date::parse_from_str(&self.flow.exam_date, "%Y-%m-%d")
+            .map_err(|_| AppError::Config(format!("flow.exam_date: {:?} is not a date like 2027-04-17", self.flow.exam_date)))
+    }
+
+    pub fn sitting(&self) -> Result<Sitting, AppError> {
+        Sitting::parse(&self.flow.sitting).map_err(|error| AppError::Config(format!("flow.sitting: {error}")))
+    }
+
+    pub fn flow_config(&self) -> Result<FlowConfig, AppError> {
+        let flow = &self.flow;
+        if !(1..=10).contains(&flow.max_attempts) {
+            return Err(AppError::Config("flow.max_attempts must be between 1 and 10".into()));
+        }
+        if flow.idle_warning_secs < 20 || flow.idle_warning_secs >= flow.idle_timeout_secs {
+            return Err(AppError::Config(
+                "flow.idle_warning_secs must be at least 20 and less than flow.idle_timeout_secs".into(),
+            ));
+        }
+        if !(4..=6).contains(&flow.challenge_len) {
+            return Err(AppError::Config("flow.challenge_len must be 4, 5 or 6 digits".into()));
+        }
+        if !(3..=5).contains(&flow.record_secs) {
+            return Err(AppError::Config("flow.record_secs must be 3, 4 or 5 seconds".into()));
+        }
+        if flow.step_timeout_secs < 10 {
+            return Err(AppError::Config("flow.step_timeout_secs must be at least 10".into()));
+        }
+        Ok(FlowConfig {
+            exam_date: self.exam_date()?,
+            site_districts: self.site.districts.clone(),
+            max_attempts: flow.max_attempts,
+            idle_timeout: Duration::from_secs(flow.idle_timeout_secs),
+            idle_warning: Duration::from_secs(flow.idle_warning_secs),
+            step_timeout: Duration::from_secs(flow.step_timeout_secs),
+            challenge_len: flow.challenge_len,
+            record_secs: flow.record_secs,
+        })
+    }
+
+    pub fn match_policy(&self) -> Result<MatchPolicy, AppError> {
+        let matcher = &self.matcher;
+        let ordered = matcher.pass_at_most.is_finite()
+            && matcher.review_at_most.is_finite()
+            && 0.0 < matcher.pass_at_most
+            && matcher.pass_at_most <= matcher.review_at_most;
+        if !ordered {
+            return Err(AppError::Config("matcher: need 0 < pass_at_most <= review_at_most".into()));
+        }
+        if matcher.min_frames == 0 {
+            return Err(AppError::Config("matcher.min_frames must be at least 1".into()));
+        }
+        Ok(MatchPolicy {
+            pass_at_most: matcher.pass_at_most,
+            review_at_most: matcher.review_at_most,
+            min_frames: matcher.min_frames,
+            model_version: format!("{}-policy", matcher.backend),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        let config = AppConfig::default();
+        config.validate().unwrap();
+        assert_eq!(config.sitting().unwrap().code(), "271");
+    }
+
+    #[test]
+    fn file_then_env_override() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "[flow]\nexam_date = \"2026-10-24\"\nsitting = \"262\"\n[site]\ndistricts = [\"4201\"]\n").unwrap();
+        let config = AppConfig::load(Some(&path)).unwrap();
+        assert_eq!(config.exam_date().unwrap(), Date::from_ymd_opt(2026, 10, 24).unwrap());
+        assert_eq!(config.site.districts, vec!["4201".to_owned()]);
+        assert!(matches!(AppConfig::load(Some(&dir.path().join("missing.toml"))), Err(AppError::Config(_))));
+    }
+
+    #[test]
+    fn invalid_values_fail_with_the_key_named() {
+        let check = |config: AppConfig, key: &str| match config.validate() {
+            Err(AppError::Config(message)) => assert!(message.contains(key), "{message}"),
+            other => panic!("expected a config error naming {key}, got {other:?}"),
+        };
+        let mut config = AppConfig::default();
+        config.flow.exam_date = "17/04/2027".into();
+        check(config, "flow.exam_date");
+        let mut config = AppConfig::default();
+        config.flow.sitting = "273".into();
+        check(config, "flow.sitting");
+        let mut config = AppConfig::default();
+        config.flow.idle_warning_secs = 10;
+        check(config, "idle_warning_secs");
+        let mut config = AppConfig::default();
+        config.flow.challenge_len = 8;
+        check(config, "challenge_len");
+        let mut config = AppConfig::default();
+        config.matcher.review_at_most = 0.1;
+        check(config, "matcher");
+        let mut config = AppConfig::default();
+        config.site.districts = vec!["42".into()];
+        check(config, "site.districts");
+    }
+}

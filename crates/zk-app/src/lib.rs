@@ -1,0 +1,21 @@
+//! zk-app: the composition root of the kiosk.
+//!
+//! [`Kiosk`] owns the drivers (`Box<dyn …>`), the store, the face matcher and the config; it feeds
+//! inputs to the pure [`zk_domain::Confirmation`] state machine, executes the effects it returns and
+//! feeds the results back. Events go out on a channel; nothing here prints or knows Tauri.
+#![forbid(unsafe_code)]
+
+pub mod assets;
+pub mod clock;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod kiosk;
+pub mod matcher;
+pub mod signature;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{AppConfig, FlowSettings};
+pub use error::AppError;
+pub use kiosk::{Devices, Kiosk, KioskEvent};
+pub use matcher::{FaceMatcher, SimFaceMatcher, SimScores};
