@@ -1,0 +1,257 @@
+//! The scripted demo: three candidates through the whole flow with the simulators.
+//!
+//! - A passes every step and gets an admission number;
+//! - B's card name differs from the roster (王芳 vs 王芳芳): the card step goes to staff review and
+//!   staff reject it;
+//! - C fails liveness three times (scripted low lip-sync score), the step routes to staff, staff
+//!   approve after comparing the face by eye, and C is confirmed.
+//!
+//! Face scores are SIMULATED (`SimFaceMatcher`, `assets/sim/matcher.json`); everything else —
+//! validation, roster match, state machine, encryption, commit — is the real code.
+
+use std::path::Path;
+use std::sync::mpsc::{channel, Receiver};
+use std::sync::{Arc, Mutex};
+
+use zk_domain::{Decision, Input, ReasonCode, SerialBlock, Step};
+use zk_drivers::camera::sim::SimCamera;
+use zk_drivers::id_card::sim::SimIdCardReader;
+use zk_drivers::microphone::sim::SimMicrophone;
+use zk_drivers::signature::sim::SimSignaturePad;
+use zk_drivers::{Camera, DeviceError, Frame};
+use zk_store::Store;
+
+use crate::clock::SystemClock;
+use crate::config::AppConfig;
+use crate::error::AppError;
+use crate::kiosk::{Devices, Kiosk, KioskEvent};
+use crate::matcher::SimFaceMatcher;
+
+/// The demo roster's candidates that the demo walks through, in `assets/sim/cards.json` order.
+const DEMO_REGISTRATIONS: [&str; 3] = ["271420100001", "271420100002", "271420200003"];
+const STAFF: &str = "demo-staff";
+
+/// How each demo candidate ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CandidateResult {
+    pub label: &'static str,
+    pub admission_number: Option<String>,
+    pub ended: Option<ReasonCode>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DemoReport {
+    pub candidates: Vec<CandidateResult>,
+}
+
+impl DemoReport {
+    pub fn summary(&self) -> String {
+        let mut lines = vec!["demo summary:".to_owned()];
+        for candidate in &self.candidates {
+            let outcome = match (&candidate.admission_number, candidate.ended) {
+                (Some(number), _) => format!("confirmed, admission number {number}"),
+                (None, Some(reason)) => format!("not confirmed ({reason}: {})", reason.message_en()),
+                (None, None) => "unfinished".to_owned(),
+            };
+            lines.push(format!("  candidate {}: {outcome}", candidate.label));
+        }
+        lines.join("\n")
+    }
+}
+
+/// A camera whose source the demo switches per candidate (each has their own live photos).
+#[derive(Clone)]
+struct SwitchableCamera(Arc<Mutex<Box<dyn Camera>>>);
+
+impl SwitchableCamera {
+    fn switch_to(&self, camera: Box<dyn Camera>) {
+        let mut guard = match self.0.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *guard = camera;
+    }
+}
+
+impl Camera for SwitchableCamera {
+    fn frame(&mut self) -> Result<Frame, DeviceError> {
+        let mut guard = match self.0.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        guard.frame()
+    }
+
+    fn frame_rate(&self) -> f32 {
+        match self.0.lock() {
+            Ok(guard) => guard.frame_rate(),
+            Err(poisoned) => poisoned.into_inner().frame_rate(),
+        }
+    }
+}
+
+fn live_camera(assets: &Path, photos: &[&str]) -> Result<Box<dyn Camera>, AppError> {
+    let paths = photos.iter().map(|photo| assets.join("demo").join(photo)).collect();
+    Ok(Box::new(SimCamera::from_files(paths, 15.0)?))
+}
+
+/// Runs the demo on `store` (in memory or a desk folder); `out` receives one line per event.
+pub fn run(config: &AppConfig, mut store: Store, assets: &Path, out: &mut dyn FnMut(&str)) -> Result<DemoReport, AppError> {
+    let clock = SystemClock;
+    let now = crate::Clock::now(&clock);
+    let roster = assets.join("demo").join("roster.csv");
+    let report = store.import_roster_file(&roster, now)?;
+    out(&format!("roster: imported {} demo registrations from {}", report.rows, roster.display()));
+    for registration_id in DEMO_REGISTRATIONS {
+        let confirmed = store
+            .registrations(Some(zk_domain::RegistrationStatus::Confirmed), usize::MAX, 0)?
+            .iter()
+            .any(|row| row.registration_id == registration_id);
+        if confirmed {
+            return Err(AppError::Config(format!(
+                "this store already holds the demo's confirmation of {registration_id}; pass a fresh --store DIR"
+            )));
+        }
+    }
+    let sitting = config.sitting()?;
+    for district in ["4201", "4202"] {
+        let has_block = store.serial_blocks()?.iter().any(|b| b.district == district && b.sitting == sitting);
+        if !has_block {
+            let block_id = format!("demo-{district}-{}", sitting.code());
+            let block = SerialBlock::new(&block_id, district, sitting, 1, 500)
+                .map_err(|error| AppError::Config(error.to_string()))?;
+            store.add_serial_block(&block, "demo", now)?;
+            out(&format!("serials: demo block {block_id} (district {district}, serials 00001–00500) recorded"));
+        }
+    }
+
+    let sim = assets.join("sim");
+    let camera = SwitchableCamera(Arc::new(Mutex::new(live_camera(assets, &["candidate-a-live.jpg"])?)));
+    let devices = Devices {
+        reader: Box::new(SimIdCardReader::from_file(&sim.join("cards.json"))?),
+        camera: Box::new(camera.clone()),
+        microphone: Box::new(SimMicrophone::from_file(&sim.join("digits.wav"))?),
+        signature_pad: Box::new(SimSignaturePad::from_file(&sim.join("signature.json"))?),
+    };
+    let matcher = SimFaceMatcher::from_file(&sim.join("matcher.json"))?;
+    out("matcher: SIMULATED face scores (sim-scripted-v1, assets/sim/matcher.json); real matching arrives with zk-vision");
+    let mut kiosk = Kiosk::new(config, store, devices, Box::new(matcher), Box::new(clock), Box::new(rand::rng()))?;
+    let (sender, events) = channel();
+    kiosk.subscribe(sender);
+    let declaration = vec![("health.fever_14d".to_owned(), false), ("health.contact_14d".to_owned(), false)];
+
+    let mut candidates = Vec::new();
+
+    out("");
+    out("── candidate A: every step passes");
+    camera.switch_to(live_camera(assets, &["candidate-a-live.jpg"])?);
+    kiosk.start_session()?;
+    act(&mut kiosk, &events, out, "candidate gives consent", Input::ConsentGiven { version: kiosk.consent_version().to_owned() })?;
+    act(&mut kiosk, &events, out, "candidate accepts the pledge", Input::PledgeAccepted { declaration: declaration.clone() })?;
+    candidates.push(result("A", &kiosk));
+
+    out("");
+    out("── candidate B: the name on the card differs from the registration");
+    camera.switch_to(live_camera(assets, &["candidate-b-live.jpg"])?);
+    kiosk.start_session()?;
+    act(&mut kiosk, &events, out, "candidate gives consent", Input::ConsentGiven { version: kiosk.consent_version().to_owned() })?;
+    act(
+        &mut kiosk,
+        &events,
+        out,
+        "staff reject the card step",
+        Input::StaffDecision {
+            operator: STAFF.into(),
+            approve: false,
+            reason: Some(ReasonCode::NameDiffers),
+            note: "name on the ID card differs from the online registration; sent to the registration office to correct it".into(),
+        },
+    )?;
+    candidates.push(result("B", &kiosk));
+
+    out("");
+    out("── candidate C: liveness fails three times, staff compare and approve");
+    camera.switch_to(live_camera(assets, &["candidate-c-live.png"])?);
+    kiosk.start_session()?;
+    act(&mut kiosk, &events, out, "candidate gives consent", Input::ConsentGiven { version: kiosk.consent_version().to_owned() })?;
+    act(&mut kiosk, &events, out, "candidate retries", Input::Retry)?;
+    act(&mut kiosk, &events, out, "candidate retries", Input::Retry)?;
+    act(
+        &mut kiosk,
+        &events,
+        out,
+        "staff approve the liveness step",
+        Input::StaffDecision {
+            operator: STAFF.into(),
+            approve: true,
+            reason: Some(ReasonCode::LipSyncLow),
+            note: "compared the candidate's face with the card photo in person; candidate reads slowly".into(),
+        },
+    )?;
+    act(&mut kiosk, &events, out, "candidate accepts the pledge", Input::PledgeAccepted { declaration })?;
+    candidates.push(result("C", &kiosk));
+
+    Ok(DemoReport { candidates })
+}
+
+fn result(label: &'static str, kiosk: &Kiosk) -> CandidateResult {
+    use zk_domain::confirmation::Phase;
+    match kiosk.view().map(|view| view.phase) {
+        Some(Phase::Confirmed { admission_number }) => {
+            CandidateResult { label, admission_number: Some(admission_number.to_string()), ended: None }
+        }
+        Some(Phase::Ended { reason }) => CandidateResult { label, admission_number: None, ended: Some(reason) },
+        _ => CandidateResult { label, admission_number: None, ended: None },
+    }
+}
+
+/// Feeds one input and prints what happened.
+fn act(
+    kiosk: &mut Kiosk,
+    events: &Receiver<KioskEvent>,
+    out: &mut dyn FnMut(&str),
+    label: &str,
+    input: Input,
+) -> Result<(), AppError> {
+    out(&format!("  > {label}"));
+    let result = kiosk.handle(input);
+    for event in events.try_iter() {
+        if let Some(line) = describe(&event) {
+            out(&line);
+        }
+    }
+    result.map(|_| ())
+}
+
+fn describe(event: &KioskEvent) -> Option<String> {
+    match event {
+        KioskEvent::StepChanged(view) => view.challenge.as_ref().map(|c| format!("    digits shown and spoken: {}", c.as_text())),
+        KioskEvent::OutcomeRecorded { step, decision, operator } => {
+            let who = operator.as_ref().map(|op| format!(" (staff {op})")).unwrap_or_default();
+            Some(match decision {
+                Decision::Pass => format!("    {:<10} pass{who}", step.code()),
+                Decision::Fail(reason) => format!("    {:<10} FAIL {reason}{who}: {}", step.code(), reason.message_en()),
+                Decision::Review(reason) => format!("    {:<10} REVIEW {reason}: {}", step.code(), reason.message_en()),
+            })
+        }
+        KioskEvent::StaffRequested { step, reason } => Some(format!(
+            "    ! staff requested at {} ({})",
+            step.code(),
+            reason.map_or("takeover", ReasonCode::code)
+        )),
+        KioskEvent::DeviceProblem { device, message, .. } => Some(format!("    ! {device}: {message}")),
+        KioskEvent::SerialsLow { remaining } => Some(format!("    ! only {remaining} admission serials left")),
+        KioskEvent::SessionEnded { confirmed: true, admission_number, .. } => Some(format!(
+            "    ✔ confirmed — admission number (准考证号) {}",
+            admission_number.as_deref().unwrap_or("?")
+        )),
+        KioskEvent::SessionEnded { reason, .. } => {
+            Some(format!("    ✘ session ended: {}", reason.map_or("ended", ReasonCode::code)))
+        }
+    }
+}
+
+/// Steps in order, for callers that print progress.
+pub fn step_label(step: Step) -> &'static str {
+    step.code()
+}

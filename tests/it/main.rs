@@ -1,0 +1,3 @@
+//! The integration test binary (one binary keeps link time down).
+
+mod flow;
