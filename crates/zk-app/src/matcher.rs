@@ -76,8 +76,8 @@ fn one() -> f64 {
     1.0
 }
 
+/// The script file; keys other than `queue` and `default` (such as `_comment`) are ignored.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct SimScript {
     #[serde(default)]
     queue: Vec<SimScores>,
