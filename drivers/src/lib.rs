@@ -1,0 +1,195 @@
+//! Device drivers of the zikao-kiosk.
+//!
+//! Each device sits behind a small trait that describes what the kiosk needs from it:
+//! [`IdCardReader`], [`Camera`], [`Microphone`], [`SignaturePad`]. Every failure is a
+//! [`DeviceError`], whose [`DeviceError::kind`] tells the caller what it can do.
+//!
+//! Each device has a simulator backend (`Sim*`) that replays files from `assets/sim/` and can
+//! inject faults. It is a first-class backend: the demo mode and the tests run on it. Backends are
+//! chosen at run time from [`DriversConfig`], never by `#[cfg]`.
+
+pub mod camera;
+pub mod error;
+pub mod id_card;
+pub mod microphone;
+pub mod signature;
+pub mod sim;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub use camera::sim::SimCamera;
+pub use camera::{Camera, Frame};
+pub use error::{Device, DeviceError, DeviceErrorKind};
+pub use id_card::sim::{SimCardEvent, SimIdCardReader};
+pub use id_card::IdCardReader;
+pub use microphone::sim::SimMicrophone;
+pub use microphone::{AudioClip, Microphone, SAMPLE_RATE};
+pub use signature::sim::SimSignaturePad;
+pub use signature::SignaturePad;
+pub use sim::{FaultQueue, SimFault};
+
+/// Which implementation drives a device. Only the simulator exists so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    #[default]
+    Sim,
+}
+
+/// The `[drivers]` configuration: a backend per device and the simulators' files.
+///
+/// Relative paths are resolved against the assets folder passed to the `open_*` functions.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DriversConfig {
+    pub id_card: IdCardConfig,
+    pub camera: CameraConfig,
+    pub microphone: MicrophoneConfig,
+    pub signature_pad: SignaturePadConfig,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IdCardConfig {
+    pub backend: Backend,
+    /// The simulator's card script.
+    pub sim_script: PathBuf,
+}
+
+impl Default for IdCardConfig {
+    fn default() -> Self {
+        IdCardConfig {
+            backend: Backend::Sim,
+            sim_script: PathBuf::from("sim/cards.json"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CameraConfig {
+    pub backend: Backend,
+    /// Images the simulator replays, looped.
+    pub sim_frames: Vec<PathBuf>,
+    /// A camera script (images and faults); replaces `sim_frames` when set.
+    pub sim_script: Option<PathBuf>,
+    pub frame_rate: f32,
+    /// Deliver simulated frames at the frame rate instead of as fast as asked.
+    pub realtime: bool,
+}
+
+impl Default for CameraConfig {
+    fn default() -> Self {
+        CameraConfig {
+            backend: Backend::Sim,
+            sim_frames: vec![PathBuf::from("demo/candidate-a-live.jpg")],
+            sim_script: None,
+            frame_rate: 15.0,
+            realtime: false,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MicrophoneConfig {
+    pub backend: Backend,
+    /// The WAV file the simulator plays.
+    pub sim_wav: PathBuf,
+    /// A microphone script (WAV files and faults); replaces `sim_wav` when set.
+    pub sim_script: Option<PathBuf>,
+}
+
+impl Default for MicrophoneConfig {
+    fn default() -> Self {
+        MicrophoneConfig {
+            backend: Backend::Sim,
+            sim_wav: PathBuf::from("sim/digits.wav"),
+            sim_script: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SignaturePadConfig {
+    pub backend: Backend,
+    /// The simulator's stroke file or script.
+    pub sim_script: PathBuf,
+}
+
+impl Default for SignaturePadConfig {
+    fn default() -> Self {
+        SignaturePadConfig {
+            backend: Backend::Sim,
+            sim_script: PathBuf::from("sim/signature.json"),
+        }
+    }
+}
+
+impl DriversConfig {
+    /// Opens the configured ID card reader.
+    pub fn open_id_card_reader(
+        &self,
+        assets_dir: &Path,
+    ) -> Result<Box<dyn IdCardReader>, DeviceError> {
+        match self.id_card.backend {
+            Backend::Sim => Ok(Box::new(SimIdCardReader::from_file(
+                &assets_dir.join(&self.id_card.sim_script),
+            )?)),
+        }
+    }
+
+    /// Opens the configured camera.
+    pub fn open_camera(&self, assets_dir: &Path) -> Result<Box<dyn Camera>, DeviceError> {
+        let config = &self.camera;
+        match config.backend {
+            Backend::Sim => {
+                let camera = match &config.sim_script {
+                    Some(script) => {
+                        SimCamera::from_script(&assets_dir.join(script), config.frame_rate)?
+                    }
+                    None => {
+                        let paths = config
+                            .sim_frames
+                            .iter()
+                            .map(|path| assets_dir.join(path))
+                            .collect();
+                        SimCamera::from_files(paths, config.frame_rate)?
+                    }
+                };
+                Ok(Box::new(camera.realtime(config.realtime)))
+            }
+        }
+    }
+
+    /// Opens the configured microphone.
+    pub fn open_microphone(&self, assets_dir: &Path) -> Result<Box<dyn Microphone>, DeviceError> {
+        let config = &self.microphone;
+        match config.backend {
+            Backend::Sim => Ok(Box::new(match &config.sim_script {
+                Some(script) => SimMicrophone::from_script(&assets_dir.join(script))?,
+                None => SimMicrophone::from_file(&assets_dir.join(&config.sim_wav))?,
+            })),
+        }
+    }
+
+    /// Opens the configured signature pad.
+    pub fn open_signature_pad(
+        &self,
+        assets_dir: &Path,
+    ) -> Result<Box<dyn SignaturePad>, DeviceError> {
+        match self.signature_pad.backend {
+            Backend::Sim => Ok(Box::new(SimSignaturePad::from_file(
+                &assets_dir.join(&self.signature_pad.sim_script),
+            )?)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod testing;
+#[cfg(test)]
+mod tests;
