@@ -28,6 +28,18 @@ pub struct Devices {
     pub signature_pad: Box<dyn SignaturePad>,
 }
 
+impl Devices {
+    /// Opens every device as the `[drivers]` config says; relative paths resolve in `assets`.
+    pub fn open(config: &zk_drivers::DriversConfig, assets: &std::path::Path) -> Result<Devices, AppError> {
+        Ok(Devices {
+            reader: config.open_id_card_reader(assets)?,
+            camera: config.open_camera(assets)?,
+            microphone: config.open_microphone(assets)?,
+            signature_pad: config.open_signature_pad(assets)?,
+        })
+    }
+}
+
 /// What the kiosk reports to the shell (or the CLI) as it goes. Carries no personal data.
 #[derive(Clone, Debug, PartialEq)]
 pub enum KioskEvent {
@@ -272,9 +284,10 @@ impl Kiosk {
             Ok(None) => return Ok(Input::DeviceFailed { reason: ReasonCode::Timeout }),
             Err(error) => {
                 let reason = match error.kind() {
-                    DeviceErrorKind::Timeout | DeviceErrorKind::NoMedia => ReasonCode::CardUnreadable,
-                    DeviceErrorKind::CorruptData => ReasonCode::CardUnreadable,
-                    _ if error.is_card_removed() => ReasonCode::CardRemoved,
+                    DeviceErrorKind::Timeout | DeviceErrorKind::NoMedia | DeviceErrorKind::CorruptData => {
+                        ReasonCode::CardUnreadable
+                    }
+                    DeviceErrorKind::MediaRemoved => ReasonCode::CardRemoved,
                     _ => ReasonCode::ReaderFault,
                 };
                 return Ok(self.device_failed("id_card_reader", &error, reason));
