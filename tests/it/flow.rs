@@ -52,3 +52,152 @@ fn artefacts_are_encrypted_at_rest() {
     assert!(!contains(b"RIFF"), "a plaintext WAV is in the database");
     assert!(!contains(b"\x89PNG"), "a plaintext PNG is in the database");
 }
+
+mod kiosk {
+    use std::sync::mpsc::{channel, Receiver};
+    use std::time::Duration;
+
+    use rand::SeedableRng;
+    use zk_app::{AppConfig, Devices, Kiosk, KioskEvent, ManualClock, SimFaceMatcher, SimScores};
+    use zk_domain::confirmation::Phase;
+    use zk_domain::{Decision, Input, Mode, ReasonCode, SerialBlock, Sitting, Step};
+    use zk_drivers::{
+        IdCardReader, SimCamera, SimCardEvent, SimFault, SimIdCardReader, SimMicrophone, SimSignaturePad,
+    };
+    use zk_store::Store;
+    use zk_tests::assets;
+
+    fn demo_card(index: usize) -> SimCardEvent {
+        let mut reader = SimIdCardReader::from_file(&assets().join("sim/cards.json")).unwrap();
+        let mut card = None;
+        for _ in 0..=index {
+            card = reader.read(Duration::from_secs(1)).unwrap();
+        }
+        SimCardEvent::Card(Box::new(card.expect("demo card")))
+    }
+
+    fn kiosk(reader_events: Vec<SimCardEvent>, clock: ManualClock) -> (Kiosk, Receiver<KioskEvent>) {
+        let assets = assets();
+        let mut store = Store::open_in_memory().unwrap();
+        store.import_roster_file(&assets.join("demo/roster.csv"), clock_now(&clock)).unwrap();
+        let sitting = Sitting::parse("271").unwrap();
+        store
+            .add_serial_block(&SerialBlock::new("t-1", "4201", sitting, 1, 10).unwrap(), "test", clock_now(&clock))
+            .unwrap();
+        let devices = Devices {
+            reader: Box::new(SimIdCardReader::from_events(reader_events)),
+            camera: Box::new(SimCamera::from_files(vec![assets.join("demo/candidate-a-live.jpg")], 15.0).unwrap()),
+            microphone: Box::new(SimMicrophone::from_file(&assets.join("sim/digits.wav")).unwrap()),
+            signature_pad: Box::new(SimSignaturePad::from_file(&assets.join("sim/signature.json")).unwrap()),
+        };
+        let matcher = SimFaceMatcher::with_default(SimScores {
+            face_distance: 0.3,
+            one_face_fraction: 1.0,
+            speech_secs: 2.0,
+            lip_sync: 0.6,
+            photo_distance: 0.3,
+        });
+        let mut kiosk = Kiosk::new(
+            &AppConfig::default(),
+            store,
+            devices,
+            Box::new(matcher),
+            Box::new(clock),
+            Box::new(rand::rngs::StdRng::seed_from_u64(7)),
+        )
+        .unwrap();
+        let (sender, receiver) = channel();
+        kiosk.subscribe(sender);
+        (kiosk, receiver)
+    }
+
+    fn clock_now(clock: &ManualClock) -> zk_domain::Timestamp {
+        zk_app::Clock::now(clock)
+    }
+
+    #[test]
+    fn reader_faults_are_distinct_and_route_to_staff_after_three() {
+        let clock = ManualClock::at(1_800_000_000_000);
+        let events = vec![
+            SimCardEvent::Fault(SimFault::Unplug),
+            SimCardEvent::Fault(SimFault::Removed),
+            SimCardEvent::Fault(SimFault::Corrupt),
+            demo_card(0),
+        ];
+        let (mut kiosk, receiver) = kiosk(events, clock.clone());
+        kiosk.start_session().unwrap();
+        kiosk.give_consent().unwrap();
+        kiosk.handle(Input::Retry).unwrap();
+        let view = kiosk.handle(Input::Retry).unwrap();
+        assert_eq!(view.phase, Phase::InProgress { step: Step::IdCard, mode: Mode::Staff { reason: Some(ReasonCode::TooManyAttempts) } });
+        let failures: Vec<ReasonCode> = receiver
+            .try_iter()
+            .filter_map(|event| match event {
+                KioskEvent::OutcomeRecorded { step: Step::IdCard, decision: Decision::Fail(reason), .. } => Some(reason),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(failures, [ReasonCode::ReaderFault, ReasonCode::CardRemoved, ReasonCode::CardUnreadable]);
+
+        // Staff retake: the reader works again and the flow goes on, fully automatic, to the pledge.
+        let view = kiosk.handle(Input::Retry).unwrap();
+        assert_eq!(view.phase, Phase::InProgress { step: Step::Pledge, mode: Mode::Auto });
+        let view = kiosk.handle(Input::PledgeAccepted { declaration: vec![] }).unwrap();
+        let Phase::Confirmed { admission_number } = view.phase else { panic!("not confirmed: {view:?}") };
+        assert_eq!(admission_number.to_string(), "420127100001");
+        assert_eq!(kiosk.store().attempts(zk_store::SessionId(1)).unwrap().len(), 3 + 6);
+    }
+
+    #[test]
+    fn idle_candidate_is_wiped_and_the_session_closed() {
+        let clock = ManualClock::at(1_800_000_000_000);
+        let (mut kiosk, receiver) = kiosk(vec![demo_card(0)], clock.clone());
+        kiosk.start_session().unwrap();
+        clock.advance(Duration::from_secs(95));
+        let view = kiosk.handle(Input::Tick).unwrap();
+        assert_eq!(view.idle_warning_secs, Some(25));
+        clock.advance(Duration::from_secs(30));
+        let view = kiosk.handle(Input::Tick).unwrap();
+        assert_eq!(view.phase, Phase::Ended { reason: ReasonCode::Abandoned });
+        assert!(receiver.try_iter().any(|event| matches!(
+            event,
+            KioskEvent::SessionEnded { confirmed: false, reason: Some(ReasonCode::Abandoned), .. }
+        )));
+        // A new candidate can start at once.
+        kiosk.start_session().unwrap();
+    }
+
+    #[test]
+    fn missing_serial_block_goes_to_staff_and_loses_nothing() {
+        let clock = ManualClock::at(1_800_000_000_000);
+        // Candidate C registered in district 4202, for which this desk has no block.
+        let (mut kiosk, receiver) = kiosk(vec![demo_card(2)], clock.clone());
+        kiosk.start_session().unwrap();
+        kiosk.give_consent().unwrap();
+        let view = kiosk.handle(Input::PledgeAccepted { declaration: vec![] }).unwrap();
+        assert_eq!(view.phase, Phase::InProgress { step: Step::Commit, mode: Mode::Staff { reason: Some(ReasonCode::NoSerial) } });
+        assert!(receiver.try_iter().any(|e| matches!(e, KioskEvent::StaffRequested { step: Step::Commit, .. })));
+        assert_eq!(kiosk.store().confirmations(10, 0).unwrap().len(), 0);
+
+        // The admin records a block; staff approve the retry; the commit goes through.
+        let block = SerialBlock::new("t-2", "4202", Sitting::parse("271").unwrap(), 1, 10).unwrap();
+        let now = kiosk.now();
+        kiosk.store_mut().add_serial_block(&block, "admin", now).unwrap();
+        let view = kiosk
+            .handle(Input::StaffDecision { operator: "op1".into(), approve: true, reason: None, note: "block added".into() })
+            .unwrap();
+        assert!(matches!(view.phase, Phase::Confirmed { .. }), "{view:?}");
+        assert_eq!(kiosk.store().confirmations(10, 0).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn staff_decisions_outside_staff_mode_are_refused() {
+        let clock = ManualClock::at(1_800_000_000_000);
+        let (mut kiosk, _) = kiosk(vec![demo_card(0)], clock);
+        assert!(matches!(kiosk.handle(Input::Retry), Err(zk_app::AppError::NoSession)));
+        kiosk.start_session().unwrap();
+        assert!(matches!(kiosk.start_session(), Err(zk_app::AppError::SessionOpen)));
+        let refused = kiosk.handle(Input::StaffDecision { operator: "op".into(), approve: true, reason: None, note: "x".into() });
+        assert!(matches!(refused, Err(zk_app::AppError::Rejected { .. })));
+    }
+}

@@ -890,7 +890,12 @@ impl Confirmation {
         }
     }
 
-    fn route_to_staff(&mut self, step: Step, reason: Option<ReasonCode>, effects: &mut Vec<Effect>) {
+    fn route_to_staff(
+        &mut self,
+        step: Step,
+        reason: Option<ReasonCode>,
+        effects: &mut Vec<Effect>,
+    ) {
         self.awaiting_since = None;
         self.challenge = None;
         self.phase = Phase::InProgress {
