@@ -19,6 +19,7 @@ use zk_drivers::id_card::sim::SimIdCardReader;
 use zk_drivers::microphone::sim::SimMicrophone;
 use zk_drivers::signature::sim::SimSignaturePad;
 use zk_drivers::{Camera, DeviceError, Frame};
+use rand::SeedableRng;
 use zk_store::Store;
 
 use crate::clock::SystemClock;
@@ -135,9 +136,10 @@ pub fn run(config: &AppConfig, mut store: Store, assets: &Path, out: &mut dyn Fn
     };
     let matcher = SimFaceMatcher::from_file(&sim.join("matcher.json"))?;
     out("matcher: SIMULATED face scores (sim-scripted-v1, assets/sim/matcher.json); real matching arrives with zk-vision");
-    let mut kiosk = Kiosk::new(config, store, devices, Box::new(matcher), Box::new(clock), Box::new(rand::rng()))?;
+    let mut kiosk = Kiosk::new(config, store, devices, Box::new(matcher), Box::new(clock), Box::new(rand::rngs::StdRng::from_os_rng()))?;
     let (sender, events) = channel();
     kiosk.subscribe(sender);
+    let consent = kiosk.consent_version().to_owned();
     let declaration = vec![("health.fever_14d".to_owned(), false), ("health.contact_14d".to_owned(), false)];
 
     let mut candidates = Vec::new();
@@ -146,7 +148,7 @@ pub fn run(config: &AppConfig, mut store: Store, assets: &Path, out: &mut dyn Fn
     out("── candidate A: every step passes");
     camera.switch_to(live_camera(assets, &["candidate-a-live.jpg"])?);
     kiosk.start_session()?;
-    act(&mut kiosk, &events, out, "candidate gives consent", Input::ConsentGiven { version: kiosk.consent_version().to_owned() })?;
+    act(&mut kiosk, &events, out, "candidate gives consent", Input::ConsentGiven { version: consent.clone() })?;
     act(&mut kiosk, &events, out, "candidate accepts the pledge", Input::PledgeAccepted { declaration: declaration.clone() })?;
     candidates.push(result("A", &kiosk));
 
@@ -154,7 +156,7 @@ pub fn run(config: &AppConfig, mut store: Store, assets: &Path, out: &mut dyn Fn
     out("── candidate B: the name on the card differs from the registration");
     camera.switch_to(live_camera(assets, &["candidate-b-live.jpg"])?);
     kiosk.start_session()?;
-    act(&mut kiosk, &events, out, "candidate gives consent", Input::ConsentGiven { version: kiosk.consent_version().to_owned() })?;
+    act(&mut kiosk, &events, out, "candidate gives consent", Input::ConsentGiven { version: consent.clone() })?;
     act(
         &mut kiosk,
         &events,
@@ -173,7 +175,7 @@ pub fn run(config: &AppConfig, mut store: Store, assets: &Path, out: &mut dyn Fn
     out("── candidate C: liveness fails three times, staff compare and approve");
     camera.switch_to(live_camera(assets, &["candidate-c-live.png"])?);
     kiosk.start_session()?;
-    act(&mut kiosk, &events, out, "candidate gives consent", Input::ConsentGiven { version: kiosk.consent_version().to_owned() })?;
+    act(&mut kiosk, &events, out, "candidate gives consent", Input::ConsentGiven { version: consent.clone() })?;
     act(&mut kiosk, &events, out, "candidate retries", Input::Retry)?;
     act(&mut kiosk, &events, out, "candidate retries", Input::Retry)?;
     act(
