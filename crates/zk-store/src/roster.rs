@@ -1,0 +1,371 @@
+//! The roster in the store: importing a file in one transaction, and reading registrations.
+
+use std::path::Path;
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use sha2::{Digest, Sha256};
+use zk_domain::id_number::redact;
+use zk_domain::{
+    Date, Ethnicity, IdNumber, IdType, Level, PersonName, Registration, RegistrationStatus, Sex,
+    Timestamp,
+};
+
+use crate::error::StoreError;
+use crate::roster_file::{self, ImportLimits, RosterFormat};
+use crate::{audit, Store};
+
+/// What an import did. `rows` = `inserted + updated + unchanged_confirmed`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Data rows read from the file (blank rows are not counted).
+    pub rows: usize,
+    /// Registrations new to this store.
+    pub inserted: usize,
+    /// Registrations already in the store, rewritten from the file.
+    pub updated: usize,
+    /// Registrations confirmed at this desk: kept as they are, whatever the file says.
+    pub unchanged_confirmed: usize,
+}
+
+/// Registrations by status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RosterCounts {
+    pub total: u64,
+    pub registered: u64,
+    pub confirmed: u64,
+    pub cancelled: u64,
+}
+
+const SELECT_REGISTRATION: &str =
+    "SELECT registration_id, id_type, id_number, name, sex, ethnicity, birth_date, phone, \
+     district_code, major_code, major_name, level, status FROM roster";
+
+fn registration_from_row(row: &Row<'_>) -> Result<Registration, StoreError> {
+    let text = |index: usize| -> Result<String, StoreError> {
+        row.get(index)
+            .map_err(StoreError::db("reading a registration"))
+    };
+    let registration_id = text(0)?;
+    let bad = |what: &str| {
+        StoreError::corrupt(format!(
+            "registration {registration_id} has an unreadable {what}"
+        ))
+    };
+    let ethnicity: Option<i64> = row
+        .get(5)
+        .map_err(StoreError::db("reading a registration"))?;
+    let ethnicity = match ethnicity {
+        None => None,
+        Some(code) => Some(Ethnicity::from_code(
+            u8::try_from(code).map_err(|_| bad("ethnicity"))?,
+        )),
+    };
+    let phone: Option<String> = row
+        .get(7)
+        .map_err(StoreError::db("reading a registration"))?;
+    Ok(Registration {
+        id_type: IdType::parse(&text(1)?).ok_or_else(|| bad("ID type"))?,
+        id_number: text(2)?,
+        name: PersonName::new(text(3)?),
+        sex: Sex::from_code(&text(4)?).ok_or_else(|| bad("sex"))?,
+        ethnicity,
+        birth_date: Date::parse_from_str(&text(6)?, "%Y-%m-%d").map_err(|_| bad("birth date"))?,
+        phone,
+        district_code: text(8)?,
+        major_code: text(9)?,
+        major_name: text(10)?,
+        level: Level::parse(&text(11)?).ok_or_else(|| bad("level"))?,
+        status: RegistrationStatus::parse(&text(12)?).ok_or_else(|| bad("status"))?,
+        registration_id,
+    })
+}
+
+pub(crate) fn load_registration(
+    conn: &Connection,
+    registration_id: &str,
+) -> Result<Option<Registration>, StoreError> {
+    let mut statement = conn
+        .prepare_cached(&format!("{SELECT_REGISTRATION} WHERE registration_id = ?1"))
+        .map_err(StoreError::db("looking up a registration"))?;
+    let mut rows = statement
+        .query([registration_id])
+        .map_err(StoreError::db("looking up a registration"))?;
+    match rows
+        .next()
+        .map_err(StoreError::db("looking up a registration"))?
+    {
+        Some(row) => registration_from_row(row).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Normalises a number as typed or read: no whitespace, upper-case, 15-digit numbers converted.
+fn normalize_id_number(id_number: &str) -> String {
+    let compact: String = id_number
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    match IdNumber::parse(&compact) {
+        Ok(number) => number.expose().to_owned(),
+        Err(_) => compact,
+    }
+}
+
+impl Store {
+    /// Imports a roster file. The format comes from the extension (`.csv`, `.xlsx`), else from the
+    /// content (a ZIP header means XLSX). All or nothing: on any error the store is unchanged.
+    pub fn import_roster_file(
+        &mut self,
+        path: &Path,
+        now: Timestamp,
+    ) -> Result<ImportReport, StoreError> {
+        let size = std::fs::metadata(path).map_err(StoreError::io(path))?.len();
+        if size > self.import_limits.max_bytes {
+            return Err(StoreError::RosterTooLarge {
+                bytes: size,
+                limit: self.import_limits.max_bytes,
+            });
+        }
+        let bytes = std::fs::read(path).map_err(StoreError::io(path))?;
+        let format = RosterFormat::detect(path, &bytes);
+        self.import_roster_bytes(&bytes, format, now)
+    }
+
+    /// Imports roster bytes (see [`Store::import_roster_file`]). Rows are upserted by registration
+    /// id; a registration confirmed at this desk is never changed (it stays confirmed).
+    pub fn import_roster_bytes(
+        &mut self,
+        bytes: &[u8],
+        format: RosterFormat,
+        now: Timestamp,
+    ) -> Result<ImportReport, StoreError> {
+        self.with_full_sync(|store| store.import_now(bytes, format, now))
+    }
+
+    fn import_now(
+        &mut self,
+        bytes: &[u8],
+        format: RosterFormat,
+        now: Timestamp,
+    ) -> Result<ImportReport, StoreError> {
+        let parsed = roster_file::parse(bytes, format, self.import_limits)?;
+        let mut errors = parsed.errors;
+        let mut report = ImportReport {
+            rows: parsed.rows.len(),
+            ..ImportReport::default()
+        };
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(StoreError::db("starting the roster import"))?;
+        {
+            let mut existing_by_id = tx
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM confirmations c WHERE c.registration_id = r.registration_id) \
+                     FROM roster r WHERE r.registration_id = ?1",
+                )
+                .map_err(StoreError::db("checking the roster"))?;
+            let mut owner_of_number = tx
+                .prepare_cached("SELECT registration_id FROM roster WHERE id_number = ?1")
+                .map_err(StoreError::db("checking the roster"))?;
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO roster (registration_id, id_type, id_number, name, sex, ethnicity, birth_date, phone, \
+                     district_code, major_code, major_name, level, status, imported_at, updated_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)",
+                )
+                .map_err(StoreError::db("importing the roster"))?;
+            let mut update = tx
+                .prepare_cached(
+                    "UPDATE roster SET id_type = ?2, id_number = ?3, name = ?4, sex = ?5, ethnicity = ?6, \
+                     birth_date = ?7, phone = ?8, district_code = ?9, major_code = ?10, major_name = ?11, \
+                     level = ?12, status = ?13, updated_at = ?14 WHERE registration_id = ?1",
+                )
+                .map_err(StoreError::db("importing the roster"))?;
+            for parsed_row in &parsed.rows {
+                let registration = &parsed_row.registration;
+                let locally_confirmed: Option<bool> = existing_by_id
+                    .query_row([&registration.registration_id], |row| row.get(0))
+                    .optional()
+                    .map_err(StoreError::db("checking the roster"))?;
+                if locally_confirmed == Some(true) {
+                    report.unchanged_confirmed += 1;
+                    continue;
+                }
+                let owner: Option<String> = owner_of_number
+                    .query_row([&registration.id_number], |row| row.get(0))
+                    .optional()
+                    .map_err(StoreError::db("checking the roster"))?;
+                if let Some(owner) = owner.filter(|owner| *owner != registration.registration_id) {
+                    errors.push(
+                        parsed_row.row,
+                        parsed.id_number_column.clone(),
+                        format!(
+                            "ID number {} already belongs to registration {owner} in this store; one person has one registration, so correct the number or the registration id",
+                            redact(&registration.id_number)
+                        ),
+                    );
+                    continue;
+                }
+                if errors.total > 0 {
+                    // The import will be refused: only look for further problems.
+                    continue;
+                }
+                let birth_date = registration.birth_date.format("%Y-%m-%d").to_string();
+                let values = params![
+                    registration.registration_id,
+                    registration.id_type.code(),
+                    registration.id_number,
+                    registration.name.expose(),
+                    registration.sex.code(),
+                    registration.ethnicity.map(Ethnicity::code),
+                    birth_date,
+                    registration.phone,
+                    registration.district_code,
+                    registration.major_code,
+                    registration.major_name,
+                    registration.level.code(),
+                    registration.status.code(),
+                    now.as_millis(),
+                ];
+                if locally_confirmed.is_some() {
+                    update
+                        .execute(values)
+                        .map_err(StoreError::db("importing the roster"))?;
+                    report.updated += 1;
+                } else {
+                    insert
+                        .execute(values)
+                        .map_err(StoreError::db("importing the roster"))?;
+                    report.inserted += 1;
+                }
+            }
+        }
+        errors.into_result()?;
+        let digest = hex::encode(Sha256::digest(bytes));
+        audit::append(
+            &tx,
+            "admin",
+            "roster.import",
+            &format!(
+                "format={:?} rows={} inserted={} updated={} unchanged_confirmed={} sha256={digest}",
+                format, report.rows, report.inserted, report.updated, report.unchanged_confirmed
+            ),
+            now,
+        )?;
+        tx.commit()
+            .map_err(StoreError::db("committing the roster import"))?;
+        tracing::info!(
+            rows = report.rows,
+            inserted = report.inserted,
+            updated = report.updated,
+            unchanged_confirmed = report.unchanged_confirmed,
+            "roster imported"
+        );
+        Ok(report)
+    }
+
+    /// The registration for an ID number (as typed or read from a card: spaces, lower-case `x`
+    /// and 15-digit numbers are accepted).
+    pub fn registration_by_id_number(
+        &self,
+        id_number: &str,
+    ) -> Result<Option<Registration>, StoreError> {
+        let normalized = normalize_id_number(id_number);
+        let mut statement = self
+            .conn
+            .prepare_cached(&format!("{SELECT_REGISTRATION} WHERE id_number = ?1"))
+            .map_err(StoreError::db("looking up a registration"))?;
+        let mut rows = statement
+            .query([normalized])
+            .map_err(StoreError::db("looking up a registration"))?;
+        match rows
+            .next()
+            .map_err(StoreError::db("looking up a registration"))?
+        {
+            Some(row) => registration_from_row(row).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The registration with this registration id (报名号).
+    pub fn registration(&self, registration_id: &str) -> Result<Option<Registration>, StoreError> {
+        load_registration(&self.conn, registration_id)
+    }
+
+    /// Registrations ordered by registration id, optionally of one status.
+    pub fn registrations(
+        &self,
+        status: Option<RegistrationStatus>,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<Registration>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare_cached(&format!(
+                "{SELECT_REGISTRATION} WHERE (?1 IS NULL OR status = ?1) ORDER BY registration_id LIMIT ?2 OFFSET ?3"
+            ))
+            .map_err(StoreError::db("listing registrations"))?;
+        let mut rows = statement
+            .query(params![
+                status.map(RegistrationStatus::code),
+                clamp(limit),
+                clamp(offset)
+            ])
+            .map_err(StoreError::db("listing registrations"))?;
+        let mut registrations = Vec::new();
+        while let Some(row) = rows
+            .next()
+            .map_err(StoreError::db("listing registrations"))?
+        {
+            registrations.push(registration_from_row(row)?);
+        }
+        Ok(registrations)
+    }
+
+    pub fn roster_counts(&self) -> Result<RosterCounts, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare_cached("SELECT status, COUNT(*) FROM roster GROUP BY status")
+            .map_err(StoreError::db("counting registrations"))?;
+        let mut rows = statement
+            .query([])
+            .map_err(StoreError::db("counting registrations"))?;
+        let mut counts = RosterCounts::default();
+        while let Some(row) = rows
+            .next()
+            .map_err(StoreError::db("counting registrations"))?
+        {
+            let status: String = row
+                .get(0)
+                .map_err(StoreError::db("counting registrations"))?;
+            let count: i64 = row
+                .get(1)
+                .map_err(StoreError::db("counting registrations"))?;
+            let count = u64::try_from(count).unwrap_or(0);
+            match RegistrationStatus::parse(&status) {
+                Some(RegistrationStatus::Registered) => counts.registered += count,
+                Some(RegistrationStatus::Confirmed) => counts.confirmed += count,
+                Some(RegistrationStatus::Cancelled) => counts.cancelled += count,
+                None => return Err(StoreError::corrupt("a registration has an unknown status")),
+            }
+            counts.total += count;
+        }
+        Ok(counts)
+    }
+
+    /// Limits of later imports (size and rows); see [`ImportLimits`].
+    pub fn set_import_limits(&mut self, limits: ImportLimits) {
+        self.import_limits = limits;
+    }
+
+    pub fn import_limits(&self) -> ImportLimits {
+        self.import_limits
+    }
+}
+
+/// `LIMIT`/`OFFSET` values: SQLite takes i64.
+pub(crate) fn clamp(value: usize) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,219 @@
+//! Candidate sessions and every decision taken in them (attempts), with scores as JSON.
+
+use std::fmt;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use zk_domain::{Decision, ReasonCode, Score, Step, StepOutcome, Timestamp};
+
+use crate::error::StoreError;
+use crate::{audit, Store};
+
+/// One candidate's session at the kiosk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SessionId(pub i64);
+
+impl fmt::Display for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A score as stored: non-finite values (NaN, ±∞) become `null` in JSON and NaN when read back.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct ScoreJson {
+    pub(crate) name: String,
+    pub(crate) value: Option<f64>,
+    pub(crate) threshold: Option<f64>,
+}
+
+impl ScoreJson {
+    pub(crate) fn from_score(score: &Score) -> ScoreJson {
+        let finite = |value: f64| value.is_finite().then_some(value);
+        ScoreJson {
+            name: score.name.clone(),
+            value: finite(score.value),
+            threshold: finite(score.threshold),
+        }
+    }
+
+    fn into_score(self) -> Score {
+        Score {
+            name: self.name,
+            value: self.value.unwrap_or(f64::NAN),
+            threshold: self.threshold.unwrap_or(f64::NAN),
+        }
+    }
+}
+
+pub(crate) fn scores_json(scores: &[Score]) -> Result<String, StoreError> {
+    let scores: Vec<ScoreJson> = scores.iter().map(ScoreJson::from_score).collect();
+    serde_json::to_string(&scores)
+        .map_err(|error| StoreError::corrupt(format!("scores cannot be written: {error}")))
+}
+
+/// Fails unless `session` exists and has not ended.
+pub(crate) fn require_open(conn: &Connection, session: SessionId) -> Result<(), StoreError> {
+    let ended: Option<Option<i64>> = conn
+        .prepare_cached("SELECT ended_at FROM sessions WHERE id = ?1")
+        .and_then(|mut statement| {
+            statement
+                .query_row([session.0], |row| row.get(0))
+                .optional()
+        })
+        .map_err(StoreError::db("looking up a session"))?;
+    match ended {
+        None => Err(StoreError::UnknownSession { session: session.0 }),
+        Some(Some(_)) => Err(StoreError::SessionClosed { session: session.0 }),
+        Some(None) => Ok(()),
+    }
+}
+
+impl Store {
+    pub fn begin_session(&mut self, now: Timestamp) -> Result<SessionId, StoreError> {
+        self.conn
+            .prepare_cached("INSERT INTO sessions (started_at) VALUES (?1)")
+            .and_then(|mut statement| statement.insert([now.as_millis()]))
+            .map(SessionId)
+            .map_err(StoreError::db("starting a session"))
+    }
+
+    /// Ends a session with an outcome code (`confirmed`, a reason code …). Ending it again with the
+    /// same outcome changes nothing; with another outcome it is [`StoreError::SessionClosed`].
+    pub fn end_session(
+        &mut self,
+        session: SessionId,
+        outcome: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let current: Option<(Option<i64>, Option<String>, i64)> = self
+            .conn
+            .query_row(
+                "SELECT ended_at, outcome, started_at FROM sessions WHERE id = ?1",
+                [session.0],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .optional()
+            .map_err(StoreError::db("looking up a session"))?;
+        match current {
+            None => Err(StoreError::UnknownSession { session: session.0 }),
+            Some((Some(_), Some(previous), _)) if previous == outcome => Ok(()),
+            Some((Some(_), _, _)) => Err(StoreError::SessionClosed { session: session.0 }),
+            Some((None, _, started_at)) => {
+                let ended_at = now.as_millis().max(started_at);
+                self.conn
+                    .execute(
+                        "UPDATE sessions SET ended_at = ?2, outcome = ?3 WHERE id = ?1",
+                        params![session.0, ended_at, outcome],
+                    )
+                    .map_err(StoreError::db("ending a session"))?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Stores one decision with its scores. Staff decisions also go to the audit log (without the
+    /// note, which may name the candidate).
+    pub fn record_outcome(
+        &mut self,
+        session: SessionId,
+        outcome: &StepOutcome,
+    ) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(StoreError::db("starting to record an outcome"))?;
+        require_open(&tx, session)?;
+        let scores = scores_json(&outcome.scores)?;
+        tx.prepare_cached(
+            "INSERT INTO attempts (session_id, step, attempt, decision, reason, scores, model_version, operator, note, at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )
+        .and_then(|mut statement| {
+            statement.execute(params![
+                session.0,
+                outcome.step.code(),
+                outcome.attempt,
+                outcome.decision.code(),
+                outcome.decision.reason().map(ReasonCode::code),
+                scores,
+                outcome.model_version,
+                outcome.operator,
+                outcome.note,
+                outcome.at.as_millis()
+            ])
+        })
+        .map_err(StoreError::db("recording an outcome"))?;
+        if let Some(operator) = &outcome.operator {
+            audit::append(
+                &tx,
+                operator,
+                "staff.decision",
+                &format!(
+                    "session={} step={} attempt={} decision={} reason={}",
+                    session.0,
+                    outcome.step.code(),
+                    outcome.attempt,
+                    outcome.decision.code(),
+                    outcome.decision.reason().map_or("-", ReasonCode::code)
+                ),
+                outcome.at,
+            )?;
+        }
+        tx.commit().map_err(StoreError::db("committing an outcome"))
+    }
+
+    /// Every decision of a session, in the order recorded.
+    pub fn attempts(&self, session: SessionId) -> Result<Vec<StepOutcome>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT step, attempt, decision, reason, scores, model_version, operator, note, at \
+                 FROM attempts WHERE session_id = ?1 ORDER BY id",
+            )
+            .map_err(StoreError::db("reading attempts"))?;
+        let mut rows = statement
+            .query([session.0])
+            .map_err(StoreError::db("reading attempts"))?;
+        let mut outcomes = Vec::new();
+        while let Some(row) = rows.next().map_err(StoreError::db("reading attempts"))? {
+            let get_text = |index: usize| -> Result<String, StoreError> {
+                row.get(index).map_err(StoreError::db("reading attempts"))
+            };
+            let step = get_text(0)?;
+            let step = Step::from_code(&step)
+                .ok_or_else(|| StoreError::corrupt(format!("unknown step {step:?} in attempts")))?;
+            let attempt: u32 = row.get(1).map_err(StoreError::db("reading attempts"))?;
+            let reason: Option<String> = row.get(3).map_err(StoreError::db("reading attempts"))?;
+            let reason = match reason {
+                None => None,
+                Some(code) => Some(ReasonCode::from_code(&code).ok_or_else(|| {
+                    StoreError::corrupt(format!("unknown reason code {code:?} in attempts"))
+                })?),
+            };
+            let decision = match (get_text(2)?.as_str(), reason) {
+                ("pass", None) => Decision::Pass,
+                ("fail", Some(reason)) => Decision::Fail(reason),
+                ("review", Some(reason)) => Decision::Review(reason),
+                (other, _) => {
+                    return Err(StoreError::corrupt(format!(
+                        "decision {other:?} in attempts does not fit its reason"
+                    )))
+                }
+            };
+            let scores: Vec<ScoreJson> = serde_json::from_str(&get_text(4)?)
+                .map_err(|error| StoreError::corrupt(format!("unreadable scores: {error}")))?;
+            outcomes.push(StepOutcome {
+                step,
+                attempt,
+                decision,
+                scores: scores.into_iter().map(ScoreJson::into_score).collect(),
+                model_version: get_text(5)?,
+                operator: row.get(6).map_err(StoreError::db("reading attempts"))?,
+                note: row.get(7).map_err(StoreError::db("reading attempts"))?,
+                at: Timestamp::from_millis(row.get(8).map_err(StoreError::db("reading attempts"))?),
+            });
+        }
+        Ok(outcomes)
+    }
+}

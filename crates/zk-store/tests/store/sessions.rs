@@ -1,0 +1,97 @@
+use zk_domain::{Decision, ReasonCode, Score, Step};
+use zk_store::{SessionId, Store, StoreError};
+
+use crate::common::*;
+
+#[test]
+fn outcomes_round_trip_in_order() {
+    let mut store = Store::open_in_memory().unwrap();
+    let session = store.begin_session(at(1)).unwrap();
+    let other = store.begin_session(at(1)).unwrap();
+    assert_ne!(session, other);
+    let mut staff = outcome(Step::Photo, Decision::Review(ReasonCode::FaceUncertain));
+    staff.operator = Some("op-7".into());
+    staff.note = Some("looked at the card by hand".into());
+    staff.attempt = 3;
+    let outcomes = vec![
+        outcome(Step::Consent, Decision::Pass),
+        outcome(Step::Liveness, Decision::Fail(ReasonCode::NoSpeech)),
+        staff,
+        zk_domain::StepOutcome {
+            scores: vec![],
+            ..outcome(Step::Commit, Decision::Fail(ReasonCode::NoSerial))
+        },
+    ];
+    for outcome in &outcomes {
+        store.record_outcome(session, outcome).unwrap();
+    }
+    store
+        .record_outcome(other, &outcome(Step::IdCard, Decision::Pass))
+        .unwrap();
+    assert_eq!(store.attempts(session).unwrap(), outcomes);
+    assert_eq!(store.attempts(other).unwrap().len(), 1);
+    assert!(store.attempts(SessionId(999)).unwrap().is_empty());
+}
+
+#[test]
+fn non_finite_scores_are_kept_as_nan() {
+    let mut store = Store::open_in_memory().unwrap();
+    let session = store.begin_session(at(1)).unwrap();
+    let mut odd = outcome(Step::Liveness, Decision::Pass);
+    odd.scores = vec![
+        Score::new("a", f64::NAN, 0.5),
+        Score::new("b", f64::INFINITY, 1.0),
+    ];
+    store.record_outcome(session, &odd).unwrap();
+    let back = store.attempts(session).unwrap().remove(0);
+    assert!(back.scores[0].value.is_nan());
+    assert_eq!(back.scores[0].threshold, 0.5);
+    assert!(back.scores[1].value.is_nan());
+}
+
+#[test]
+fn staff_decisions_are_audited_without_the_note() {
+    let mut store = Store::open_in_memory().unwrap();
+    let session = store.begin_session(at(1)).unwrap();
+    let rows_before = store.verify_audit().unwrap().rows;
+    store
+        .record_outcome(session, &outcome(Step::Photo, Decision::Pass))
+        .unwrap();
+    assert_eq!(
+        store.verify_audit().unwrap().rows,
+        rows_before,
+        "automatic decisions live in attempts"
+    );
+    let mut staff = outcome(Step::Photo, Decision::Pass);
+    staff.operator = Some("op-1".into());
+    staff.note = Some("张三 looked fine".into());
+    store.record_outcome(session, &staff).unwrap();
+    assert_eq!(store.verify_audit().unwrap().rows, rows_before + 1);
+}
+
+#[test]
+fn session_lifecycle() {
+    let mut store = Store::open_in_memory().unwrap();
+    let session = store.begin_session(at(10)).unwrap();
+    store.end_session(session, "confirmed", at(20)).unwrap();
+    store.end_session(session, "confirmed", at(21)).unwrap();
+    assert!(matches!(
+        store.end_session(session, "session.abandoned", at(22)),
+        Err(StoreError::SessionClosed { session: id }) if id == session.0
+    ));
+    assert!(matches!(
+        store.record_outcome(session, &outcome(Step::Photo, Decision::Pass)),
+        Err(StoreError::SessionClosed { .. })
+    ));
+    assert!(matches!(
+        store.record_outcome(SessionId(42), &outcome(Step::Photo, Decision::Pass)),
+        Err(StoreError::UnknownSession { session: 42 })
+    ));
+    assert!(matches!(
+        store.end_session(SessionId(42), "x", at(1)),
+        Err(StoreError::UnknownSession { .. })
+    ));
+    // A clock that went backwards does not break the session row.
+    let late = store.begin_session(at(100)).unwrap();
+    store.end_session(late, "ended", at(50)).unwrap();
+}
