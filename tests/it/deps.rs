@@ -18,23 +18,39 @@ impl Graph {
             .current_dir(zk_tests::repo_root())
             .output()
             .expect("run cargo metadata");
-        assert!(output.status.success(), "cargo metadata failed: {}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         let metadata: Value = serde_json::from_slice(&output.stdout).expect("metadata JSON");
         let names: HashMap<&str, &str> = metadata["packages"]
             .as_array()
             .expect("packages")
             .iter()
-            .map(|p| (p["id"].as_str().expect("id"), p["name"].as_str().expect("name")))
+            .map(|p| {
+                (
+                    p["id"].as_str().expect("id"),
+                    p["name"].as_str().expect("name"),
+                )
+            })
             .collect();
         let mut edges = HashMap::new();
-        for node in metadata["resolve"]["nodes"].as_array().expect("resolve nodes") {
+        for node in metadata["resolve"]["nodes"]
+            .as_array()
+            .expect("resolve nodes")
+        {
             let name = names[node["id"].as_str().expect("node id")].to_owned();
             let deps: BTreeSet<String> = node["deps"]
                 .as_array()
                 .expect("deps")
                 .iter()
                 .filter(|dep| {
-                    dep["dep_kinds"].as_array().expect("dep_kinds").iter().any(|kind| kind["kind"].is_null())
+                    dep["dep_kinds"]
+                        .as_array()
+                        .expect("dep_kinds")
+                        .iter()
+                        .any(|kind| kind["kind"].is_null())
                 })
                 .map(|dep| names[dep["pkg"].as_str().expect("pkg")].to_owned())
                 .collect();
@@ -61,17 +77,41 @@ impl Graph {
 #[test]
 fn pure_and_middle_crates_keep_their_distance() {
     let graph = Graph::load();
-    let forbidden_in_pure = ["tokio", "rusqlite", "libsqlite3-sys", "tauri", "serialport", "nokhwa", "cpal", "iana-time-zone"];
+    let forbidden_in_pure = [
+        "tokio",
+        "rusqlite",
+        "libsqlite3-sys",
+        "tauri",
+        "serialport",
+        "nokhwa",
+        "cpal",
+        "iana-time-zone",
+    ];
     let domain = graph.closure("zk-domain");
     for name in forbidden_in_pure {
-        assert!(!domain.contains(name), "zk-domain must stay pure but depends on {name}");
+        assert!(
+            !domain.contains(name),
+            "zk-domain must stay pure but depends on {name}"
+        );
     }
-    assert!(!domain.iter().any(|dep| dep.starts_with("zk-")), "zk-domain depends on a crate of ours: {domain:?}");
+    assert!(
+        !domain.iter().any(|dep| dep.starts_with("zk-")),
+        "zk-domain depends on a crate of ours: {domain:?}"
+    );
 
     let drivers = graph.closure("zk-drivers");
-    assert!(!drivers.contains("zk-store") && !drivers.contains("rusqlite"), "zk-drivers must not touch the store");
+    assert!(
+        !drivers.contains("zk-store") && !drivers.contains("rusqlite"),
+        "zk-drivers must not touch the store"
+    );
     let store = graph.closure("zk-store");
-    assert!(!store.contains("zk-drivers"), "zk-store must not depend on zk-drivers");
+    assert!(
+        !store.contains("zk-drivers"),
+        "zk-store must not depend on zk-drivers"
+    );
     let app = graph.closure("zk-app");
-    assert!(!app.iter().any(|dep| dep.starts_with("tauri")), "zk-app must not know Tauri");
+    assert!(
+        !app.iter().any(|dep| dep.starts_with("tauri")),
+        "zk-app must not know Tauri"
+    );
 }

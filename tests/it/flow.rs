@@ -9,9 +9,18 @@ use zk_tests::{assets, temp_dir};
 fn run_demo(dir: &std::path::Path) -> zk_app::demo::DemoReport {
     let store = Store::open(dir).unwrap();
     let mut lines = Vec::new();
-    let report = zk_app::demo::run(&AppConfig::default(), store, &assets(), &mut |line: &str| lines.push(line.to_owned()))
-        .unwrap_or_else(|error| panic!("demo failed: {error}\n{}", lines.join("\n")));
-    assert!(lines.iter().any(|l| l.contains("digits shown and spoken")), "{}", lines.join("\n"));
+    let report = zk_app::demo::run(
+        &AppConfig::default(),
+        store,
+        &assets(),
+        &mut |line: &str| lines.push(line.to_owned()),
+    )
+    .unwrap_or_else(|error| panic!("demo failed: {error}\n{}", lines.join("\n")));
+    assert!(
+        lines.iter().any(|l| l.contains("digits shown and spoken")),
+        "{}",
+        lines.join("\n")
+    );
     report
 }
 
@@ -19,12 +28,29 @@ fn run_demo(dir: &std::path::Path) -> zk_app::demo::DemoReport {
 fn demo_confirms_a_and_c_and_staff_reject_b() {
     let dir = temp_dir();
     let report = run_demo(dir.path());
-    let by_label = |label: &str| report.candidates.iter().find(|c| c.label == label).unwrap().clone();
+    let by_label = |label: &str| {
+        report
+            .candidates
+            .iter()
+            .find(|c| c.label == label)
+            .unwrap()
+            .clone()
+    };
     let a = by_label("A");
     let c = by_label("C");
     let b = by_label("B");
-    assert!(a.admission_number.as_deref().is_some_and(|n| n.len() == 12 && n.starts_with("4201271")), "{a:?}");
-    assert!(c.admission_number.as_deref().is_some_and(|n| n.len() == 12 && n.starts_with("4202271")), "{c:?}");
+    assert!(
+        a.admission_number
+            .as_deref()
+            .is_some_and(|n| n.len() == 12 && n.starts_with("4201271")),
+        "{a:?}"
+    );
+    assert!(
+        c.admission_number
+            .as_deref()
+            .is_some_and(|n| n.len() == 12 && n.starts_with("4202271")),
+        "{c:?}"
+    );
     assert_eq!(b.admission_number, None);
     assert_eq!(b.ended, Some(zk_domain::ReasonCode::StaffRejected));
 
@@ -35,8 +61,12 @@ fn demo_confirms_a_and_c_and_staff_reject_b() {
     store.verify_audit().unwrap();
     let counts = store.roster_counts().unwrap();
     assert_eq!(counts.confirmed, 2);
-    let still_registered = store.registrations(Some(RegistrationStatus::Registered), 1000, 0).unwrap();
-    assert!(still_registered.iter().any(|r| r.registration_id == "271420100002"));
+    let still_registered = store
+        .registrations(Some(RegistrationStatus::Registered), 1000, 0)
+        .unwrap();
+    assert!(still_registered
+        .iter()
+        .any(|r| r.registration_id == "271420100002"));
 }
 
 #[test]
@@ -48,7 +78,10 @@ fn artefacts_are_encrypted_at_rest() {
         database.extend(wal);
     }
     let contains = |needle: &[u8]| database.windows(needle.len()).any(|w| w == needle);
-    assert!(!contains(b"\xFF\xD8\xFF"), "a plaintext JPEG is in the database");
+    assert!(
+        !contains(b"\xFF\xD8\xFF"),
+        "a plaintext JPEG is in the database"
+    );
     assert!(!contains(b"RIFF"), "a plaintext WAV is in the database");
     assert!(!contains(b"\x89PNG"), "a plaintext PNG is in the database");
 }
@@ -62,7 +95,8 @@ mod kiosk {
     use zk_domain::confirmation::Phase;
     use zk_domain::{Decision, Input, Mode, ReasonCode, SerialBlock, Sitting, Step};
     use zk_drivers::{
-        IdCardReader, SimCamera, SimCardEvent, SimFault, SimIdCardReader, SimMicrophone, SimSignaturePad,
+        IdCardReader, SimCamera, SimCardEvent, SimFault, SimIdCardReader, SimMicrophone,
+        SimSignaturePad,
     };
     use zk_store::Store;
     use zk_tests::assets;
@@ -76,19 +110,33 @@ mod kiosk {
         SimCardEvent::Card(Box::new(card.expect("demo card")))
     }
 
-    fn kiosk(reader_events: Vec<SimCardEvent>, clock: ManualClock) -> (Kiosk, Receiver<KioskEvent>) {
+    fn kiosk(
+        reader_events: Vec<SimCardEvent>,
+        clock: ManualClock,
+    ) -> (Kiosk, Receiver<KioskEvent>) {
         let assets = assets();
         let mut store = Store::open_in_memory().unwrap();
-        store.import_roster_file(&assets.join("demo/roster.csv"), clock_now(&clock)).unwrap();
+        store
+            .import_roster_file(&assets.join("demo/roster.csv"), clock_now(&clock))
+            .unwrap();
         let sitting = Sitting::parse("271").unwrap();
         store
-            .add_serial_block(&SerialBlock::new("t-1", "4201", sitting, 1, 10).unwrap(), "test", clock_now(&clock))
+            .add_serial_block(
+                &SerialBlock::new("t-1", "4201", sitting, 1, 10).unwrap(),
+                "test",
+                clock_now(&clock),
+            )
             .unwrap();
         let devices = Devices {
             reader: Box::new(SimIdCardReader::from_events(reader_events)),
-            camera: Box::new(SimCamera::from_files(vec![assets.join("demo/candidate-a-live.jpg")], 15.0).unwrap()),
+            camera: Box::new(
+                SimCamera::from_files(vec![assets.join("demo/candidate-a-live.jpg")], 15.0)
+                    .unwrap(),
+            ),
             microphone: Box::new(SimMicrophone::from_file(&assets.join("sim/digits.wav")).unwrap()),
-            signature_pad: Box::new(SimSignaturePad::from_file(&assets.join("sim/signature.json")).unwrap()),
+            signature_pad: Box::new(
+                SimSignaturePad::from_file(&assets.join("sim/signature.json")).unwrap(),
+            ),
         };
         let matcher = SimFaceMatcher::with_default(SimScores {
             face_distance: 0.3,
@@ -129,23 +177,61 @@ mod kiosk {
         kiosk.give_consent().unwrap();
         kiosk.handle(Input::Retry).unwrap();
         let view = kiosk.handle(Input::Retry).unwrap();
-        assert_eq!(view.phase, Phase::InProgress { step: Step::IdCard, mode: Mode::Staff { reason: Some(ReasonCode::TooManyAttempts) } });
+        assert_eq!(
+            view.phase,
+            Phase::InProgress {
+                step: Step::IdCard,
+                mode: Mode::Staff {
+                    reason: Some(ReasonCode::TooManyAttempts)
+                }
+            }
+        );
         let failures: Vec<ReasonCode> = receiver
             .try_iter()
             .filter_map(|event| match event {
-                KioskEvent::OutcomeRecorded { step: Step::IdCard, decision: Decision::Fail(reason), .. } => Some(reason),
+                KioskEvent::OutcomeRecorded {
+                    step: Step::IdCard,
+                    decision: Decision::Fail(reason),
+                    ..
+                } => Some(reason),
                 _ => None,
             })
             .collect();
-        assert_eq!(failures, [ReasonCode::ReaderFault, ReasonCode::CardRemoved, ReasonCode::CardUnreadable]);
+        assert_eq!(
+            failures,
+            [
+                ReasonCode::ReaderFault,
+                ReasonCode::CardRemoved,
+                ReasonCode::CardUnreadable
+            ]
+        );
 
         // Staff retake: the reader works again and the flow goes on, fully automatic, to the pledge.
         let view = kiosk.handle(Input::Retry).unwrap();
-        assert_eq!(view.phase, Phase::InProgress { step: Step::Pledge, mode: Mode::Auto });
-        let view = kiosk.handle(Input::PledgeAccepted { declaration: vec![] }).unwrap();
-        let Phase::Confirmed { admission_number } = view.phase else { panic!("not confirmed: {view:?}") };
+        assert_eq!(
+            view.phase,
+            Phase::InProgress {
+                step: Step::Pledge,
+                mode: Mode::Auto
+            }
+        );
+        let view = kiosk
+            .handle(Input::PledgeAccepted {
+                declaration: vec![],
+            })
+            .unwrap();
+        let Phase::Confirmed { admission_number } = view.phase else {
+            panic!("not confirmed: {view:?}")
+        };
         assert_eq!(admission_number.to_string(), "420127100001");
-        assert_eq!(kiosk.store().attempts(zk_store::SessionId(1)).unwrap().len(), 3 + 6);
+        assert_eq!(
+            kiosk
+                .store()
+                .attempts(zk_store::SessionId(1))
+                .unwrap()
+                .len(),
+            3 + 6
+        );
     }
 
     #[test]
@@ -158,10 +244,19 @@ mod kiosk {
         assert_eq!(view.idle_warning_secs, Some(25));
         clock.advance(Duration::from_secs(30));
         let view = kiosk.handle(Input::Tick).unwrap();
-        assert_eq!(view.phase, Phase::Ended { reason: ReasonCode::Abandoned });
+        assert_eq!(
+            view.phase,
+            Phase::Ended {
+                reason: ReasonCode::Abandoned
+            }
+        );
         assert!(receiver.try_iter().any(|event| matches!(
             event,
-            KioskEvent::SessionEnded { confirmed: false, reason: Some(ReasonCode::Abandoned), .. }
+            KioskEvent::SessionEnded {
+                confirmed: false,
+                reason: Some(ReasonCode::Abandoned),
+                ..
+            }
         )));
         // A new candidate can start at once.
         kiosk.start_session().unwrap();
@@ -174,17 +269,43 @@ mod kiosk {
         let (mut kiosk, receiver) = kiosk(vec![demo_card(2)], clock.clone());
         kiosk.start_session().unwrap();
         kiosk.give_consent().unwrap();
-        let view = kiosk.handle(Input::PledgeAccepted { declaration: vec![] }).unwrap();
-        assert_eq!(view.phase, Phase::InProgress { step: Step::Commit, mode: Mode::Staff { reason: Some(ReasonCode::NoSerial) } });
-        assert!(receiver.try_iter().any(|e| matches!(e, KioskEvent::StaffRequested { step: Step::Commit, .. })));
+        let view = kiosk
+            .handle(Input::PledgeAccepted {
+                declaration: vec![],
+            })
+            .unwrap();
+        assert_eq!(
+            view.phase,
+            Phase::InProgress {
+                step: Step::Commit,
+                mode: Mode::Staff {
+                    reason: Some(ReasonCode::NoSerial)
+                }
+            }
+        );
+        assert!(receiver.try_iter().any(|e| matches!(
+            e,
+            KioskEvent::StaffRequested {
+                step: Step::Commit,
+                ..
+            }
+        )));
         assert_eq!(kiosk.store().confirmations(10, 0).unwrap().len(), 0);
 
         // The admin records a block; staff approve the retry; the commit goes through.
         let block = SerialBlock::new("t-2", "4202", Sitting::parse("271").unwrap(), 1, 10).unwrap();
         let now = kiosk.now();
-        kiosk.store_mut().add_serial_block(&block, "admin", now).unwrap();
+        kiosk
+            .store_mut()
+            .add_serial_block(&block, "admin", now)
+            .unwrap();
         let view = kiosk
-            .handle(Input::StaffDecision { operator: "op1".into(), approve: true, reason: None, note: "block added".into() })
+            .handle(Input::StaffDecision {
+                operator: "op1".into(),
+                approve: true,
+                reason: None,
+                note: "block added".into(),
+            })
             .unwrap();
         assert!(matches!(view.phase, Phase::Confirmed { .. }), "{view:?}");
         assert_eq!(kiosk.store().confirmations(10, 0).unwrap().len(), 1);
@@ -194,10 +315,21 @@ mod kiosk {
     fn staff_decisions_outside_staff_mode_are_refused() {
         let clock = ManualClock::at(1_800_000_000_000);
         let (mut kiosk, _) = kiosk(vec![demo_card(0)], clock);
-        assert!(matches!(kiosk.handle(Input::Retry), Err(zk_app::AppError::NoSession)));
+        assert!(matches!(
+            kiosk.handle(Input::Retry),
+            Err(zk_app::AppError::NoSession)
+        ));
         kiosk.start_session().unwrap();
-        assert!(matches!(kiosk.start_session(), Err(zk_app::AppError::SessionOpen)));
-        let refused = kiosk.handle(Input::StaffDecision { operator: "op".into(), approve: true, reason: None, note: "x".into() });
+        assert!(matches!(
+            kiosk.start_session(),
+            Err(zk_app::AppError::SessionOpen)
+        ));
+        let refused = kiosk.handle(Input::StaffDecision {
+            operator: "op".into(),
+            approve: true,
+            reason: None,
+            note: "x".into(),
+        });
         assert!(matches!(refused, Err(zk_app::AppError::Rejected { .. })));
     }
 }

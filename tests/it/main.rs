@@ -1,4 +1,7 @@
 //! The integration test binary (one binary keeps link time down).
 
+// Test code: a failed expectation should stop the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod deps;
 mod flow;

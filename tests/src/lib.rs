@@ -13,7 +13,11 @@ pub fn repo_root() -> PathBuf {
 /// The shipped `assets/` folder; panics with a clear message when it is missing.
 pub fn assets() -> PathBuf {
     let path = repo_root().join("assets");
-    assert!(path.join("sim").is_dir(), "fixture missing: {} has no sim/ folder", path.display());
+    assert!(
+        path.join("sim").is_dir(),
+        "fixture missing: {} has no sim/ folder",
+        path.display()
+    );
     path
 }
 

@@ -12,14 +12,20 @@ pub fn locate(configured: Option<&Path>) -> Result<PathBuf, AppError> {
         return if is_assets(path) {
             Ok(path.to_path_buf())
         } else {
-            Err(AppError::AssetsMissing(format!("configured assets_dir {} has no sim/ and demo/", path.display())))
+            Err(AppError::AssetsMissing(format!(
+                "configured assets_dir {} has no sim/ and demo/",
+                path.display()
+            )))
         };
     }
     if let Some(path) = std::env::var_os("ZK_ASSETS").map(PathBuf::from) {
         return if is_assets(&path) {
             Ok(path)
         } else {
-            Err(AppError::AssetsMissing(format!("ZK_ASSETS={} has no sim/ and demo/", path.display())))
+            Err(AppError::AssetsMissing(format!(
+                "ZK_ASSETS={} has no sim/ and demo/",
+                path.display()
+            )))
         };
     }
     let mut candidates = vec![PathBuf::from("assets")];
@@ -29,5 +35,7 @@ pub fn locate(configured: Option<&Path>) -> Result<PathBuf, AppError> {
     candidates
         .into_iter()
         .find(|path| is_assets(path))
-        .ok_or_else(|| AppError::AssetsMissing("looked in ./assets and beside the executable".into()))
+        .ok_or_else(|| {
+            AppError::AssetsMissing("looked in ./assets and beside the executable".into())
+        })
 }

@@ -34,7 +34,11 @@ pub struct SiteConfig {
 
 impl Default for SiteConfig {
     fn default() -> Self {
-        SiteConfig { site_id: "demo-site".into(), desk_id: "desk-01".into(), districts: Vec::new() }
+        SiteConfig {
+            site_id: "demo-site".into(),
+            desk_id: "desk-01".into(),
+            districts: Vec::new(),
+        }
     }
 }
 
@@ -88,7 +92,12 @@ pub struct MatcherConfig {
 
 impl Default for MatcherConfig {
     fn default() -> Self {
-        MatcherConfig { backend: "sim".into(), pass_at_most: 0.40, review_at_most: 0.50, min_frames: 3 }
+        MatcherConfig {
+            backend: "sim".into(),
+            pass_at_most: 0.40,
+            review_at_most: 0.50,
+            min_frames: 3,
+        }
     }
 }
 
@@ -98,7 +107,10 @@ impl AppConfig {
         let mut figment = Figment::from(Serialized::defaults(AppConfig::default()));
         if let Some(path) = path {
             if !path.exists() {
-                return Err(AppError::Config(format!("the config file {} does not exist", path.display())));
+                return Err(AppError::Config(format!(
+                    "the config file {} does not exist",
+                    path.display()
+                )));
             }
             figment = figment.merge(Toml::file(path));
         }
@@ -117,39 +129,55 @@ impl AppConfig {
         self.match_policy()?;
         for district in &self.site.districts {
             if district.len() != 4 || !district.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(AppError::Config(format!("site.districts: {district:?} is not a 4-digit exam district code")));
+                return Err(AppError::Config(format!(
+                    "site.districts: {district:?} is not a 4-digit exam district code"
+                )));
             }
         }
         Ok(())
     }
 
     pub fn exam_date(&self) -> Result<Date, AppError> {
-        Date::parse_from_str(&self.flow.exam_date, "%Y-%m-%d")
-            .map_err(|_| AppError::Config(format!("flow.exam_date: {:?} is not a date like 2027-04-17", self.flow.exam_date)))
+        Date::parse_from_str(&self.flow.exam_date, "%Y-%m-%d").map_err(|_| {
+            AppError::Config(format!(
+                "flow.exam_date: {:?} is not a date like 2027-04-17",
+                self.flow.exam_date
+            ))
+        })
     }
 
     pub fn sitting(&self) -> Result<Sitting, AppError> {
-        Sitting::parse(&self.flow.sitting).map_err(|error| AppError::Config(format!("flow.sitting: {error}")))
+        Sitting::parse(&self.flow.sitting)
+            .map_err(|error| AppError::Config(format!("flow.sitting: {error}")))
     }
 
     pub fn flow_config(&self) -> Result<FlowConfig, AppError> {
         let flow = &self.flow;
         if !(1..=10).contains(&flow.max_attempts) {
-            return Err(AppError::Config("flow.max_attempts must be between 1 and 10".into()));
+            return Err(AppError::Config(
+                "flow.max_attempts must be between 1 and 10".into(),
+            ));
         }
         if flow.idle_warning_secs < 20 || flow.idle_warning_secs >= flow.idle_timeout_secs {
             return Err(AppError::Config(
-                "flow.idle_warning_secs must be at least 20 and less than flow.idle_timeout_secs".into(),
+                "flow.idle_warning_secs must be at least 20 and less than flow.idle_timeout_secs"
+                    .into(),
             ));
         }
         if !(4..=6).contains(&flow.challenge_len) {
-            return Err(AppError::Config("flow.challenge_len must be 4, 5 or 6 digits".into()));
+            return Err(AppError::Config(
+                "flow.challenge_len must be 4, 5 or 6 digits".into(),
+            ));
         }
         if !(3..=5).contains(&flow.record_secs) {
-            return Err(AppError::Config("flow.record_secs must be 3, 4 or 5 seconds".into()));
+            return Err(AppError::Config(
+                "flow.record_secs must be 3, 4 or 5 seconds".into(),
+            ));
         }
         if flow.step_timeout_secs < 10 {
-            return Err(AppError::Config("flow.step_timeout_secs must be at least 10".into()));
+            return Err(AppError::Config(
+                "flow.step_timeout_secs must be at least 10".into(),
+            ));
         }
         Ok(FlowConfig {
             exam_date: self.exam_date()?,
@@ -170,10 +198,14 @@ impl AppConfig {
             && 0.0 < matcher.pass_at_most
             && matcher.pass_at_most <= matcher.review_at_most;
         if !ordered {
-            return Err(AppError::Config("matcher: need 0 < pass_at_most <= review_at_most".into()));
+            return Err(AppError::Config(
+                "matcher: need 0 < pass_at_most <= review_at_most".into(),
+            ));
         }
         if matcher.min_frames == 0 {
-            return Err(AppError::Config("matcher.min_frames must be at least 1".into()));
+            return Err(AppError::Config(
+                "matcher.min_frames must be at least 1".into(),
+            ));
         }
         Ok(MatchPolicy {
             pass_at_most: matcher.pass_at_most,
@@ -201,9 +233,15 @@ mod tests {
         let path = dir.path().join("config.toml");
         std::fs::write(&path, "[flow]\nexam_date = \"2026-10-24\"\nsitting = \"262\"\n[site]\ndistricts = [\"4201\"]\n").unwrap();
         let config = AppConfig::load(Some(&path)).unwrap();
-        assert_eq!(config.exam_date().unwrap(), Date::from_ymd_opt(2026, 10, 24).unwrap());
+        assert_eq!(
+            config.exam_date().unwrap(),
+            Date::from_ymd_opt(2026, 10, 24).unwrap()
+        );
         assert_eq!(config.site.districts, vec!["4201".to_owned()]);
-        assert!(matches!(AppConfig::load(Some(&dir.path().join("missing.toml"))), Err(AppError::Config(_))));
+        assert!(matches!(
+            AppConfig::load(Some(&dir.path().join("missing.toml"))),
+            Err(AppError::Config(_))
+        ));
     }
 
     #[test]

@@ -13,13 +13,13 @@ use std::path::Path;
 use std::sync::mpsc::{channel, Receiver};
 use std::sync::{Arc, Mutex};
 
+use rand::SeedableRng;
 use zk_domain::{Decision, Input, ReasonCode, SerialBlock, Step};
 use zk_drivers::camera::sim::SimCamera;
 use zk_drivers::id_card::sim::SimIdCardReader;
 use zk_drivers::microphone::sim::SimMicrophone;
 use zk_drivers::signature::sim::SimSignaturePad;
 use zk_drivers::{Camera, DeviceError, Frame};
-use rand::SeedableRng;
 use zk_store::Store;
 
 use crate::clock::SystemClock;
@@ -51,7 +51,9 @@ impl DemoReport {
         for candidate in &self.candidates {
             let outcome = match (&candidate.admission_number, candidate.ended) {
                 (Some(number), _) => format!("confirmed, admission number {number}"),
-                (None, Some(reason)) => format!("not confirmed ({reason}: {})", reason.message_en()),
+                (None, Some(reason)) => {
+                    format!("not confirmed ({reason}: {})", reason.message_en())
+                }
                 (None, None) => "unfinished".to_owned(),
             };
             lines.push(format!("  candidate {}: {outcome}", candidate.label));
@@ -92,20 +94,36 @@ impl Camera for SwitchableCamera {
 }
 
 fn live_camera(assets: &Path, photos: &[&str]) -> Result<Box<dyn Camera>, AppError> {
-    let paths = photos.iter().map(|photo| assets.join("demo").join(photo)).collect();
+    let paths = photos
+        .iter()
+        .map(|photo| assets.join("demo").join(photo))
+        .collect();
     Ok(Box::new(SimCamera::from_files(paths, 15.0)?))
 }
 
 /// Runs the demo on `store` (in memory or a desk folder); `out` receives one line per event.
-pub fn run(config: &AppConfig, mut store: Store, assets: &Path, out: &mut dyn FnMut(&str)) -> Result<DemoReport, AppError> {
+pub fn run(
+    config: &AppConfig,
+    mut store: Store,
+    assets: &Path,
+    out: &mut dyn FnMut(&str),
+) -> Result<DemoReport, AppError> {
     let clock = SystemClock;
     let now = crate::Clock::now(&clock);
     let roster = assets.join("demo").join("roster.csv");
     let report = store.import_roster_file(&roster, now)?;
-    out(&format!("roster: imported {} demo registrations from {}", report.rows, roster.display()));
+    out(&format!(
+        "roster: imported {} demo registrations from {}",
+        report.rows,
+        roster.display()
+    ));
     for registration_id in DEMO_REGISTRATIONS {
         let confirmed = store
-            .registrations(Some(zk_domain::RegistrationStatus::Confirmed), usize::MAX, 0)?
+            .registrations(
+                Some(zk_domain::RegistrationStatus::Confirmed),
+                usize::MAX,
+                0,
+            )?
             .iter()
             .any(|row| row.registration_id == registration_id);
         if confirmed {
@@ -116,7 +134,10 @@ pub fn run(config: &AppConfig, mut store: Store, assets: &Path, out: &mut dyn Fn
     }
     let sitting = config.sitting()?;
     for district in ["4201", "4202"] {
-        let has_block = store.serial_blocks()?.iter().any(|b| b.district == district && b.sitting == sitting);
+        let has_block = store
+            .serial_blocks()?
+            .iter()
+            .any(|b| b.district == district && b.sitting == sitting);
         if !has_block {
             let block_id = format!("demo-{district}-{}", sitting.code());
             let block = SerialBlock::new(&block_id, district, sitting, 1, 500)
@@ -127,7 +148,10 @@ pub fn run(config: &AppConfig, mut store: Store, assets: &Path, out: &mut dyn Fn
     }
 
     let sim = assets.join("sim");
-    let camera = SwitchableCamera(Arc::new(Mutex::new(live_camera(assets, &["candidate-a-live.jpg"])?)));
+    let camera = SwitchableCamera(Arc::new(Mutex::new(live_camera(
+        assets,
+        &["candidate-a-live.jpg"],
+    )?)));
     let devices = Devices {
         reader: Box::new(SimIdCardReader::from_file(&sim.join("cards.json"))?),
         camera: Box::new(camera.clone()),
@@ -136,11 +160,21 @@ pub fn run(config: &AppConfig, mut store: Store, assets: &Path, out: &mut dyn Fn
     };
     let matcher = SimFaceMatcher::from_file(&sim.join("matcher.json"))?;
     out("matcher: SIMULATED face scores (sim-scripted-v1, assets/sim/matcher.json); real matching arrives with zk-vision");
-    let mut kiosk = Kiosk::new(config, store, devices, Box::new(matcher), Box::new(clock), Box::new(rand::rngs::StdRng::from_os_rng()))?;
+    let mut kiosk = Kiosk::new(
+        config,
+        store,
+        devices,
+        Box::new(matcher),
+        Box::new(clock),
+        Box::new(rand::rngs::StdRng::from_os_rng()),
+    )?;
     let (sender, events) = channel();
     kiosk.subscribe(sender);
     let consent = kiosk.consent_version().to_owned();
-    let declaration = vec![("health.fever_14d".to_owned(), false), ("health.contact_14d".to_owned(), false)];
+    let declaration = vec![
+        ("health.fever_14d".to_owned(), false),
+        ("health.contact_14d".to_owned(), false),
+    ];
 
     let mut candidates = Vec::new();
 
@@ -148,15 +182,39 @@ pub fn run(config: &AppConfig, mut store: Store, assets: &Path, out: &mut dyn Fn
     out("── candidate A: every step passes");
     camera.switch_to(live_camera(assets, &["candidate-a-live.jpg"])?);
     kiosk.start_session()?;
-    act(&mut kiosk, &events, out, "candidate gives consent", Input::ConsentGiven { version: consent.clone() })?;
-    act(&mut kiosk, &events, out, "candidate accepts the pledge", Input::PledgeAccepted { declaration: declaration.clone() })?;
+    act(
+        &mut kiosk,
+        &events,
+        out,
+        "candidate gives consent",
+        Input::ConsentGiven {
+            version: consent.clone(),
+        },
+    )?;
+    act(
+        &mut kiosk,
+        &events,
+        out,
+        "candidate accepts the pledge",
+        Input::PledgeAccepted {
+            declaration: declaration.clone(),
+        },
+    )?;
     candidates.push(result("A", &kiosk));
 
     out("");
     out("── candidate B: the name on the card differs from the registration");
     camera.switch_to(live_camera(assets, &["candidate-b-live.jpg"])?);
     kiosk.start_session()?;
-    act(&mut kiosk, &events, out, "candidate gives consent", Input::ConsentGiven { version: consent.clone() })?;
+    act(
+        &mut kiosk,
+        &events,
+        out,
+        "candidate gives consent",
+        Input::ConsentGiven {
+            version: consent.clone(),
+        },
+    )?;
     act(
         &mut kiosk,
         &events,
@@ -175,7 +233,15 @@ pub fn run(config: &AppConfig, mut store: Store, assets: &Path, out: &mut dyn Fn
     out("── candidate C: liveness fails three times, staff compare and approve");
     camera.switch_to(live_camera(assets, &["candidate-c-live.png"])?);
     kiosk.start_session()?;
-    act(&mut kiosk, &events, out, "candidate gives consent", Input::ConsentGiven { version: consent.clone() })?;
+    act(
+        &mut kiosk,
+        &events,
+        out,
+        "candidate gives consent",
+        Input::ConsentGiven {
+            version: consent.clone(),
+        },
+    )?;
     act(&mut kiosk, &events, out, "candidate retries", Input::Retry)?;
     act(&mut kiosk, &events, out, "candidate retries", Input::Retry)?;
     act(
@@ -190,7 +256,13 @@ pub fn run(config: &AppConfig, mut store: Store, assets: &Path, out: &mut dyn Fn
             note: "compared the candidate's face with the card photo in person; candidate reads slowly".into(),
         },
     )?;
-    act(&mut kiosk, &events, out, "candidate accepts the pledge", Input::PledgeAccepted { declaration })?;
+    act(
+        &mut kiosk,
+        &events,
+        out,
+        "candidate accepts the pledge",
+        Input::PledgeAccepted { declaration },
+    )?;
     candidates.push(result("C", &kiosk));
 
     Ok(DemoReport { candidates })
@@ -199,11 +271,21 @@ pub fn run(config: &AppConfig, mut store: Store, assets: &Path, out: &mut dyn Fn
 fn result(label: &'static str, kiosk: &Kiosk) -> CandidateResult {
     use zk_domain::confirmation::Phase;
     match kiosk.view().map(|view| view.phase) {
-        Some(Phase::Confirmed { admission_number }) => {
-            CandidateResult { label, admission_number: Some(admission_number.to_string()), ended: None }
-        }
-        Some(Phase::Ended { reason }) => CandidateResult { label, admission_number: None, ended: Some(reason) },
-        _ => CandidateResult { label, admission_number: None, ended: None },
+        Some(Phase::Confirmed { admission_number }) => CandidateResult {
+            label,
+            admission_number: Some(admission_number.to_string()),
+            ended: None,
+        },
+        Some(Phase::Ended { reason }) => CandidateResult {
+            label,
+            admission_number: None,
+            ended: Some(reason),
+        },
+        _ => CandidateResult {
+            label,
+            admission_number: None,
+            ended: None,
+        },
     }
 }
 
@@ -227,13 +309,31 @@ fn act(
 
 fn describe(event: &KioskEvent) -> Option<String> {
     match event {
-        KioskEvent::StepChanged(view) => view.challenge.as_ref().map(|c| format!("    digits shown and spoken: {}", c.as_text())),
-        KioskEvent::OutcomeRecorded { step, decision, operator } => {
-            let who = operator.as_ref().map(|op| format!(" (staff {op})")).unwrap_or_default();
+        KioskEvent::StepChanged(view) => view
+            .challenge
+            .as_ref()
+            .map(|c| format!("    digits shown and spoken: {}", c.as_text())),
+        KioskEvent::OutcomeRecorded {
+            step,
+            decision,
+            operator,
+        } => {
+            let who = operator
+                .as_ref()
+                .map(|op| format!(" (staff {op})"))
+                .unwrap_or_default();
             Some(match decision {
                 Decision::Pass => format!("    {:<10} pass{who}", step.code()),
-                Decision::Fail(reason) => format!("    {:<10} FAIL {reason}{who}: {}", step.code(), reason.message_en()),
-                Decision::Review(reason) => format!("    {:<10} REVIEW {reason}: {}", step.code(), reason.message_en()),
+                Decision::Fail(reason) => format!(
+                    "    {:<10} FAIL {reason}{who}: {}",
+                    step.code(),
+                    reason.message_en()
+                ),
+                Decision::Review(reason) => format!(
+                    "    {:<10} REVIEW {reason}: {}",
+                    step.code(),
+                    reason.message_en()
+                ),
             })
         }
         KioskEvent::StaffRequested { step, reason } => Some(format!(
@@ -241,15 +341,24 @@ fn describe(event: &KioskEvent) -> Option<String> {
             step.code(),
             reason.map_or("takeover", ReasonCode::code)
         )),
-        KioskEvent::DeviceProblem { device, message, .. } => Some(format!("    ! {device}: {message}")),
-        KioskEvent::SerialsLow { remaining } => Some(format!("    ! only {remaining} admission serials left")),
-        KioskEvent::SessionEnded { confirmed: true, admission_number, .. } => Some(format!(
+        KioskEvent::DeviceProblem {
+            device, message, ..
+        } => Some(format!("    ! {device}: {message}")),
+        KioskEvent::SerialsLow { remaining } => {
+            Some(format!("    ! only {remaining} admission serials left"))
+        }
+        KioskEvent::SessionEnded {
+            confirmed: true,
+            admission_number,
+            ..
+        } => Some(format!(
             "    ✔ confirmed — admission number (准考证号) {}",
             admission_number.as_deref().unwrap_or("?")
         )),
-        KioskEvent::SessionEnded { reason, .. } => {
-            Some(format!("    ✘ session ended: {}", reason.map_or("ended", ReasonCode::code)))
-        }
+        KioskEvent::SessionEnded { reason, .. } => Some(format!(
+            "    ✘ session ended: {}",
+            reason.map_or("ended", ReasonCode::code)
+        )),
     }
 }
 

@@ -20,5 +20,8 @@ pub enum AppError {
     #[error("the image could not be processed: {0}")]
     Image(String),
     #[error("the session did not accept {input}: {why}")]
-    Rejected { input: &'static str, why: &'static str },
+    Rejected {
+        input: &'static str,
+        why: &'static str,
+    },
 }

@@ -8,8 +8,8 @@ use std::time::Duration;
 use rand::RngCore;
 use zk_domain::confirmation::Phase;
 use zk_domain::{
-    ArtefactId, ArtefactKind, CardPhoto, CardSource, Challenge, Confirmation, Decision, Effect, FlowConfig,
-    Input, MatchPolicy, ReasonCode, Sitting, Step, Timestamp, Verdict, View,
+    ArtefactId, ArtefactKind, CardPhoto, CardSource, Challenge, Confirmation, Decision, Effect,
+    FlowConfig, Input, MatchPolicy, ReasonCode, Sitting, Step, Timestamp, Verdict, View,
 };
 use zk_drivers::{Camera, DeviceError, DeviceErrorKind, IdCardReader, Microphone, SignaturePad};
 use zk_store::{SessionId, Store, StoreError};
@@ -30,7 +30,10 @@ pub struct Devices {
 
 impl Devices {
     /// Opens every device as the `[drivers]` config says; relative paths resolve in `assets`.
-    pub fn open(config: &zk_drivers::DriversConfig, assets: &std::path::Path) -> Result<Devices, AppError> {
+    pub fn open(
+        config: &zk_drivers::DriversConfig,
+        assets: &std::path::Path,
+    ) -> Result<Devices, AppError> {
         Ok(Devices {
             reader: config.open_id_card_reader(assets)?,
             camera: config.open_camera(assets)?,
@@ -44,11 +47,28 @@ impl Devices {
 #[derive(Clone, Debug, PartialEq)]
 pub enum KioskEvent {
     StepChanged(View),
-    OutcomeRecorded { step: Step, decision: Decision, operator: Option<String> },
-    StaffRequested { step: Step, reason: Option<ReasonCode> },
-    DeviceProblem { device: &'static str, kind: DeviceErrorKind, message: String },
-    SerialsLow { remaining: u32 },
-    SessionEnded { confirmed: bool, admission_number: Option<String>, reason: Option<ReasonCode> },
+    OutcomeRecorded {
+        step: Step,
+        decision: Decision,
+        operator: Option<String>,
+    },
+    StaffRequested {
+        step: Step,
+        reason: Option<ReasonCode>,
+    },
+    DeviceProblem {
+        device: &'static str,
+        kind: DeviceErrorKind,
+        message: String,
+    },
+    SerialsLow {
+        remaining: u32,
+    },
+    SessionEnded {
+        confirmed: bool,
+        admission_number: Option<String>,
+        reason: Option<ReasonCode>,
+    },
 }
 
 struct ActiveSession {
@@ -122,7 +142,9 @@ impl Kiosk {
     /// The current session's view, if a session was started.
     pub fn view(&self) -> Option<View> {
         let now = self.clock.now();
-        self.session.as_ref().map(|session| session.machine.view(now))
+        self.session
+            .as_ref()
+            .map(|session| session.machine.view(now))
     }
 
     pub fn consent_version(&self) -> &str {
@@ -139,7 +161,11 @@ impl Kiosk {
         let now = self.clock.now();
         let id = self.store.begin_session(now)?;
         let (machine, effects) = Confirmation::start(self.flow.clone(), now);
-        self.session = Some(ActiveSession { id, machine, id_photo: None });
+        self.session = Some(ActiveSession {
+            id,
+            machine,
+            id_photo: None,
+        });
         for effect in effects {
             self.execute(effect)?;
         }
@@ -189,7 +215,10 @@ impl Kiosk {
     }
 
     fn session_id(&self) -> Result<SessionId, AppError> {
-        self.session.as_ref().map(|session| session.id).ok_or(AppError::NoSession)
+        self.session
+            .as_ref()
+            .map(|session| session.id)
+            .ok_or(AppError::NoSession)
     }
 
     fn put_artefact(&mut self, kind: ArtefactKind, bytes: &[u8]) -> Result<ArtefactId, AppError> {
@@ -198,9 +227,18 @@ impl Kiosk {
         Ok(self.store.put_artefact(session, kind, bytes, now)?)
     }
 
-    fn device_failed(&self, device: &'static str, error: &DeviceError, reason: ReasonCode) -> Input {
+    fn device_failed(
+        &self,
+        device: &'static str,
+        error: &DeviceError,
+        reason: ReasonCode,
+    ) -> Input {
         tracing::warn!(device, kind = ?error.kind(), "device error: {error}");
-        self.emit(KioskEvent::DeviceProblem { device, kind: error.kind(), message: error.to_string() });
+        self.emit(KioskEvent::DeviceProblem {
+            device,
+            kind: error.kind(),
+            message: error.to_string(),
+        });
         Input::DeviceFailed { reason }
     }
 
@@ -214,9 +252,15 @@ impl Kiosk {
             Effect::ReadCard => self.read_card().map(Some),
             Effect::DrawChallenge { len } => {
                 let now = self.clock.now();
-                Ok(Some(Input::ChallengeDrawn(Challenge::generate(&mut self.rng, len, now))))
+                Ok(Some(Input::ChallengeDrawn(Challenge::generate(
+                    &mut self.rng,
+                    len,
+                    now,
+                ))))
             }
-            Effect::RecordLiveness { challenge, secs } => self.record_liveness(&challenge, secs).map(Some),
+            Effect::RecordLiveness { challenge, secs } => {
+                self.record_liveness(&challenge, secs).map(Some)
+            }
             Effect::CapturePhoto { compare_face } => self.capture_photo(compare_face).map(Some),
             Effect::ShowPledge => Ok(None),
             Effect::CaptureSignature => self.capture_signature().map(Some),
@@ -237,17 +281,26 @@ impl Kiosk {
             Effect::Commit(draft) => {
                 let session = self.session_id()?;
                 let now = self.clock.now();
-                match self.store.confirm(session, &draft, self.sitting, self.low_water, now) {
+                match self
+                    .store
+                    .confirm(session, &draft, self.sitting, self.low_water, now)
+                {
                     Ok(receipt) => {
                         if receipt.running_low {
-                            self.emit(KioskEvent::SerialsLow { remaining: receipt.remaining_serials });
+                            self.emit(KioskEvent::SerialsLow {
+                                remaining: receipt.remaining_serials,
+                            });
                         }
-                        Ok(Some(Input::Committed { admission_number: receipt.admission_number }))
+                        Ok(Some(Input::Committed {
+                            admission_number: receipt.admission_number,
+                        }))
                     }
                     Err(error) => {
                         tracing::warn!("commit failed: {error}");
                         let reason = match error {
-                            StoreError::NoSerial { .. } | StoreError::SerialsExhausted { .. } => ReasonCode::NoSerial,
+                            StoreError::NoSerial { .. } | StoreError::SerialsExhausted { .. } => {
+                                ReasonCode::NoSerial
+                            }
                             StoreError::AlreadyConfirmed => ReasonCode::AlreadyConfirmed,
                             _ => ReasonCode::CommitFailed,
                         };
@@ -258,16 +311,29 @@ impl Kiosk {
             Effect::EndSession { confirmed, reason } => {
                 let session = self.session_id()?;
                 let now = self.clock.now();
-                let outcome = if confirmed { "confirmed" } else { reason.map_or("ended", ReasonCode::code) };
+                let outcome = if confirmed {
+                    "confirmed"
+                } else {
+                    reason.map_or("ended", ReasonCode::code)
+                };
                 self.store.end_session(session, outcome, now)?;
-                let admission_number = self.session.as_ref().and_then(|session| match session.machine.phase() {
-                    Phase::Confirmed { admission_number } => Some(admission_number.to_string()),
-                    _ => None,
-                });
+                let admission_number =
+                    self.session
+                        .as_ref()
+                        .and_then(|session| match session.machine.phase() {
+                            Phase::Confirmed { admission_number } => {
+                                Some(admission_number.to_string())
+                            }
+                            _ => None,
+                        });
                 if let Some(session) = self.session.as_mut() {
                     session.id_photo = None;
                 }
-                self.emit(KioskEvent::SessionEnded { confirmed, admission_number, reason });
+                self.emit(KioskEvent::SessionEnded {
+                    confirmed,
+                    admission_number,
+                    reason,
+                });
                 Ok(None)
             }
             Effect::Rejected { input, why } => {
@@ -281,12 +347,16 @@ impl Kiosk {
         let timeout = self.flow.step_timeout;
         let card = match self.devices.reader.read(timeout) {
             Ok(Some(card)) => card,
-            Ok(None) => return Ok(Input::DeviceFailed { reason: ReasonCode::Timeout }),
+            Ok(None) => {
+                return Ok(Input::DeviceFailed {
+                    reason: ReasonCode::Timeout,
+                })
+            }
             Err(error) => {
                 let reason = match error.kind() {
-                    DeviceErrorKind::Timeout | DeviceErrorKind::NoMedia | DeviceErrorKind::CorruptData => {
-                        ReasonCode::CardUnreadable
-                    }
+                    DeviceErrorKind::Timeout
+                    | DeviceErrorKind::NoMedia
+                    | DeviceErrorKind::CorruptData => ReasonCode::CardUnreadable,
                     DeviceErrorKind::MediaRemoved => ReasonCode::CardRemoved,
                     _ => ReasonCode::ReaderFault,
                 };
@@ -310,54 +380,99 @@ impl Kiosk {
     }
 
     fn record_liveness(&mut self, challenge: &Challenge, secs: u32) -> Result<Input, AppError> {
-        let frame_count = (secs as f32 * CLIP_FPS.min(self.devices.camera.frame_rate())).round().max(1.0) as usize;
+        let frame_count = (secs as f32 * CLIP_FPS.min(self.devices.camera.frame_rate()))
+            .round()
+            .max(1.0) as usize;
         let mut frames = Vec::with_capacity(frame_count);
         for _ in 0..frame_count {
             match self.devices.camera.frame() {
                 Ok(frame) => frames.push(frame),
-                Err(error) => return Ok(self.device_failed("camera", &error, ReasonCode::CaptureFailed)),
+                Err(error) => {
+                    return Ok(self.device_failed("camera", &error, ReasonCode::CaptureFailed))
+                }
             }
         }
         let samples = SAMPLE_RATE * secs as usize;
-        let audio = match self.devices.microphone.record(samples, Duration::from_secs(u64::from(secs) + 3)) {
+        let audio = match self
+            .devices
+            .microphone
+            .record(samples, Duration::from_secs(u64::from(secs) + 3))
+        {
             Ok(audio) => audio,
-            Err(error) => return Ok(self.device_failed("microphone", &error, ReasonCode::CaptureFailed)),
+            Err(error) => {
+                return Ok(self.device_failed("microphone", &error, ReasonCode::CaptureFailed))
+            }
         };
         let wav = audio.to_wav_bytes().map_err(AppError::Device)?;
         let clip_id = self.put_artefact(ArtefactKind::LivenessClip, &wav)?;
-        let id_photo = self.session.as_ref().and_then(|session| session.id_photo.clone());
-        let clip = LivenessClip { frames: &frames, audio: &audio, challenge };
-        let verdict = self.matcher.check_liveness(&clip, id_photo.as_deref(), &self.policy)?;
-        Ok(Input::LivenessChecked { verdict, clip: Some(clip_id) })
+        let id_photo = self
+            .session
+            .as_ref()
+            .and_then(|session| session.id_photo.clone());
+        let clip = LivenessClip {
+            frames: &frames,
+            audio: &audio,
+            challenge,
+        };
+        let verdict = self
+            .matcher
+            .check_liveness(&clip, id_photo.as_deref(), &self.policy)?;
+        Ok(Input::LivenessChecked {
+            verdict,
+            clip: Some(clip_id),
+        })
     }
 
     fn capture_photo(&mut self, compare_face: bool) -> Result<Input, AppError> {
         let frame = match self.devices.camera.frame() {
             Ok(frame) => frame,
-            Err(error) => return Ok(self.device_failed("camera", &error, ReasonCode::CaptureFailed)),
+            Err(error) => {
+                return Ok(self.device_failed("camera", &error, ReasonCode::CaptureFailed))
+            }
         };
-        let id_photo = self.session.as_ref().and_then(|session| session.id_photo.clone());
-        let check = self.matcher.check_photo(&frame, id_photo.as_deref(), compare_face, &self.policy)?;
+        let id_photo = self
+            .session
+            .as_ref()
+            .and_then(|session| session.id_photo.clone());
+        let check =
+            self.matcher
+                .check_photo(&frame, id_photo.as_deref(), compare_face, &self.policy)?;
         let photo = self.put_artefact(ArtefactKind::RegistrationPhoto, &check.jpeg)?;
-        Ok(Input::PhotoChecked { verdict: check.verdict, photo: Some(photo) })
+        Ok(Input::PhotoChecked {
+            verdict: check.verdict,
+            photo: Some(photo),
+        })
     }
 
     fn capture_signature(&mut self) -> Result<Input, AppError> {
         let strokes = match self.devices.signature_pad.capture(self.flow.step_timeout) {
             Ok(strokes) => strokes,
-            Err(error) => return Ok(self.device_failed("signature_pad", &error, ReasonCode::CaptureFailed)),
+            Err(error) => {
+                return Ok(self.device_failed("signature_pad", &error, ReasonCode::CaptureFailed))
+            }
         };
         let model = "signature-checks-v1";
         if let Err(reason) = strokes.check() {
             let verdict = Verdict::fail(reason, model);
-            return Ok(Input::SignatureCaptured { verdict, image: None, strokes: None });
+            return Ok(Input::SignatureCaptured {
+                verdict,
+                image: None,
+                strokes: None,
+            });
         }
         let png = signature::render_png(&strokes, 1000)?;
         let json = signature::strokes_to_json(&strokes)?;
         let image = self.put_artefact(ArtefactKind::SignatureImage, &png)?;
         let strokes_id = self.put_artefact(ArtefactKind::SignatureStrokes, &json)?;
-        let verdict = Verdict::pass(model)
-            .with_score(zk_domain::Score::new("ink_length", f64::from(strokes.ink_length()), 300.0));
-        Ok(Input::SignatureCaptured { verdict, image: Some(image), strokes: Some(strokes_id) })
+        let verdict = Verdict::pass(model).with_score(zk_domain::Score::new(
+            "ink_length",
+            f64::from(strokes.ink_length()),
+            300.0,
+        ));
+        Ok(Input::SignatureCaptured {
+            verdict,
+            image: Some(image),
+            strokes: Some(strokes_id),
+        })
     }
 }

@@ -101,15 +101,30 @@ pub struct SimFaceMatcher {
 impl SimFaceMatcher {
     /// Loads `{"queue": [...], "default": {...}}` from a JSON file.
     pub fn from_file(path: &Path) -> Result<SimFaceMatcher, AppError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|error| AppError::Config(format!("cannot read the sim matcher script {}: {error}", path.display())))?;
-        let script: SimScript = serde_json::from_str(&text)
-            .map_err(|error| AppError::Config(format!("the sim matcher script {} is invalid: {error}", path.display())))?;
-        Ok(SimFaceMatcher { queue: script.queue.into(), default: script.default, current: None })
+        let text = std::fs::read_to_string(path).map_err(|error| {
+            AppError::Config(format!(
+                "cannot read the sim matcher script {}: {error}",
+                path.display()
+            ))
+        })?;
+        let script: SimScript = serde_json::from_str(&text).map_err(|error| {
+            AppError::Config(format!(
+                "the sim matcher script {} is invalid: {error}",
+                path.display()
+            ))
+        })?;
+        Ok(SimFaceMatcher {
+            queue: script.queue.into(),
+            default: script.default,
+            current: None,
+        })
     }
 
     pub fn with_default(default: SimScores) -> SimFaceMatcher {
-        SimFaceMatcher { default: Some(default), ..SimFaceMatcher::default() }
+        SimFaceMatcher {
+            default: Some(default),
+            ..SimFaceMatcher::default()
+        }
     }
 
     /// Queues the scores of the next candidate.
@@ -124,7 +139,11 @@ impl SimFaceMatcher {
             .queue
             .pop_front()
             .or_else(|| self.default.clone())
-            .ok_or_else(|| AppError::Config("the sim matcher has no scripted scores left; add a default".into()))?;
+            .ok_or_else(|| {
+                AppError::Config(
+                    "the sim matcher has no scripted scores left; add a default".into(),
+                )
+            })?;
         self.current = Some(scores.clone());
         Ok(scores)
     }
@@ -144,11 +163,19 @@ impl FaceMatcher for SimFaceMatcher {
         let scores = self.next_scores()?;
         let min_speech = (0.1 * clip.challenge.digits().len() as f64).max(0.6);
         let mut list = vec![
-            Score::new("one_face_fraction", scores.one_face_fraction, ONE_FACE_MIN_FRACTION),
+            Score::new(
+                "one_face_fraction",
+                scores.one_face_fraction,
+                ONE_FACE_MIN_FRACTION,
+            ),
             Score::new("speech_secs", scores.speech_secs, min_speech),
             Score::new("lip_sync", scores.lip_sync, LIP_SYNC_MIN),
             Score::new("frames", clip.frames.len() as f64, policy.min_frames as f64),
-            Score::new("audio_secs", clip.audio.samples.len() as f64 / f64::from(clip.audio.sample_rate.max(1)), min_speech),
+            Score::new(
+                "audio_secs",
+                clip.audio.samples.len() as f64 / f64::from(clip.audio.sample_rate.max(1)),
+                min_speech,
+            ),
         ];
         let liveness_failure = if scores.one_face_fraction < ONE_FACE_MIN_FRACTION {
             Some(ReasonCode::NoFace)
@@ -171,7 +198,11 @@ impl FaceMatcher for SimFaceMatcher {
                 face.decision
             }
         };
-        Ok(Verdict { decision, scores: list, model_version: SIM_MODEL.into() })
+        Ok(Verdict {
+            decision,
+            scores: list,
+            model_version: SIM_MODEL.into(),
+        })
     }
 
     fn check_photo(
@@ -190,16 +221,26 @@ impl FaceMatcher for SimFaceMatcher {
             // Declined consent: no identity comparison; staff verified identity at the liveness step.
             Verdict::pass(SIM_MODEL)
         } else if id_photo.is_none() {
-            Verdict { decision: Decision::Review(ReasonCode::PhotoUnavailable), scores: Vec::new(), model_version: SIM_MODEL.into() }
+            Verdict {
+                decision: Decision::Review(ReasonCode::PhotoUnavailable),
+                scores: Vec::new(),
+                model_version: SIM_MODEL.into(),
+            }
         } else {
             let face = policy.decide(&vec![scores.photo_distance; policy.min_frames]);
             let decision = match face.decision {
                 Decision::Fail(_) => Decision::Fail(ReasonCode::PhotoFaceMismatch),
                 other => other,
             };
-            Verdict { decision, scores: face.scores, model_version: SIM_MODEL.into() }
+            Verdict {
+                decision,
+                scores: face.scores,
+                model_version: SIM_MODEL.into(),
+            }
         };
-        verdict.scores.push(Score::new("jpeg_bytes", jpeg.len() as f64, 40.0 * 1024.0));
+        verdict
+            .scores
+            .push(Score::new("jpeg_bytes", jpeg.len() as f64, 40.0 * 1024.0));
         Ok(PhotoCheck { verdict, jpeg })
     }
 }
@@ -214,9 +255,15 @@ pub const PHOTO_MAX_BYTES: usize = 40 * 1024;
 pub fn crop_to_spec(image: &RgbImage) -> Result<Vec<u8>, AppError> {
     let (width, height) = image.dimensions();
     if width < 8 || height < 8 {
-        return Err(AppError::Image(format!("the camera frame is only {width}×{height} px")));
+        return Err(AppError::Image(format!(
+            "the camera frame is only {width}×{height} px"
+        )));
     }
-    let (crop_w, crop_h) = if width * 4 > height * 3 { (height * 3 / 4, height) } else { (width, width * 4 / 3) };
+    let (crop_w, crop_h) = if width * 4 > height * 3 {
+        (height * 3 / 4, height)
+    } else {
+        (width, width * 4 / 3)
+    };
     let x = (width - crop_w) / 2;
     let y = (height - crop_h) / 2;
     let cropped = image::imageops::crop_imm(image, x, y, crop_w, crop_h).to_image();

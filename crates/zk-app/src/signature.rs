@@ -22,18 +22,38 @@ pub fn strokes_to_json(strokes: &SignatureStrokes) -> Result<Vec<u8>, AppError> 
     let data: Vec<Vec<PointJson>> = strokes
         .strokes
         .iter()
-        .map(|stroke| stroke.iter().map(|p| PointJson { x: p.x, y: p.y, p: p.pressure, t: p.t_ms }).collect())
+        .map(|stroke| {
+            stroke
+                .iter()
+                .map(|p| PointJson {
+                    x: p.x,
+                    y: p.y,
+                    p: p.pressure,
+                    t: p.t_ms,
+                })
+                .collect()
+        })
         .collect();
     serde_json::to_vec(&data).map_err(|error| AppError::Image(error.to_string()))
 }
 
 pub fn strokes_from_json(bytes: &[u8]) -> Result<SignatureStrokes, AppError> {
-    let data: Vec<Vec<PointJson>> =
-        serde_json::from_slice(bytes).map_err(|error| AppError::Image(format!("bad stroke data: {error}")))?;
+    let data: Vec<Vec<PointJson>> = serde_json::from_slice(bytes)
+        .map_err(|error| AppError::Image(format!("bad stroke data: {error}")))?;
     Ok(SignatureStrokes {
         strokes: data
             .into_iter()
-            .map(|stroke| stroke.into_iter().map(|p| SignaturePoint { x: p.x, y: p.y, pressure: p.p, t_ms: p.t }).collect())
+            .map(|stroke| {
+                stroke
+                    .into_iter()
+                    .map(|p| SignaturePoint {
+                        x: p.x,
+                        y: p.y,
+                        pressure: p.p,
+                        t_ms: p.t,
+                    })
+                    .collect()
+            })
             .collect(),
     })
 }
@@ -53,7 +73,8 @@ pub fn render_png(strokes: &SignatureStrokes, width: u32) -> Result<Vec<u8>, App
                 let t = step as f32 / steps as f32;
                 let x = (a.x + (b.x - a.x) * t) * scale;
                 let y = (a.y + (b.y - a.y) * t) * scale;
-                let r = radius * (0.6 + 0.8 * (a.pressure + (b.pressure - a.pressure) * t).clamp(0.0, 1.0));
+                let r = radius
+                    * (0.6 + 0.8 * (a.pressure + (b.pressure - a.pressure) * t).clamp(0.0, 1.0));
                 stamp(&mut canvas, x, y, r);
             }
         }
@@ -88,9 +109,16 @@ mod tests {
 
     fn strokes() -> SignatureStrokes {
         let stroke = (0..50)
-            .map(|i| SignaturePoint { x: 100.0 + i as f32 * 15.0, y: 200.0 + (i as f32 * 0.5).sin() * 80.0, pressure: 0.5, t_ms: i * 20 })
+            .map(|i| SignaturePoint {
+                x: 100.0 + i as f32 * 15.0,
+                y: 200.0 + (i as f32 * 0.5).sin() * 80.0,
+                pressure: 0.5,
+                t_ms: i * 20,
+            })
             .collect();
-        SignatureStrokes { strokes: vec![stroke] }
+        SignatureStrokes {
+            strokes: vec![stroke],
+        }
     }
 
     #[test]

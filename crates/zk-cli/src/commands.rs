@@ -21,8 +21,13 @@ pub enum CliError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Usage(String),
-    #[error("cannot create the store folder {path}: {source}; pass --store DIR with a writable folder")]
-    StoreDir { path: PathBuf, source: std::io::Error },
+    #[error(
+        "cannot create the store folder {path}: {source}; pass --store DIR with a writable folder"
+    )]
+    StoreDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Failed(String),
 }
@@ -34,12 +39,17 @@ impl Context {
         }
         directories::ProjectDirs::from("cn", "zikao", "zikao-kiosk")
             .map(|dirs| dirs.data_dir().to_path_buf())
-            .ok_or_else(|| CliError::Usage("no home directory to keep the store in; pass --store DIR".into()))
+            .ok_or_else(|| {
+                CliError::Usage("no home directory to keep the store in; pass --store DIR".into())
+            })
     }
 
     fn open_store(&self) -> Result<Store, CliError> {
         let dir = self.store_dir()?;
-        std::fs::create_dir_all(&dir).map_err(|source| CliError::StoreDir { path: dir.clone(), source })?;
+        std::fs::create_dir_all(&dir).map_err(|source| CliError::StoreDir {
+            path: dir.clone(),
+            source,
+        })?;
         Ok(Store::open(&dir)?)
     }
 
@@ -76,7 +86,9 @@ pub fn roster_list(
 ) -> Result<(), CliError> {
     let status = match status {
         Some(text) => Some(RegistrationStatus::parse(text).ok_or_else(|| {
-            CliError::Usage(format!("--status {text:?}: use registered, confirmed or cancelled"))
+            CliError::Usage(format!(
+                "--status {text:?}: use registered, confirmed or cancelled"
+            ))
         })?),
         None => None,
     };
@@ -128,7 +140,12 @@ pub fn serials_list(context: &Context, json: bool) -> Result<(), CliError> {
     Ok(())
 }
 
-pub fn confirmations_list(context: &Context, limit: usize, offset: usize, json: bool) -> Result<(), CliError> {
+pub fn confirmations_list(
+    context: &Context,
+    limit: usize,
+    offset: usize,
+    json: bool,
+) -> Result<(), CliError> {
     let store = context.open_store()?;
     output::print_confirmations(&store.confirmations(limit, offset)?, json);
     Ok(())

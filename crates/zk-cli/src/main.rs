@@ -12,7 +12,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "zk", version, about = "zikao-kiosk desk administration (自学考试现场确认)")]
+#[command(
+    name = "zk",
+    version,
+    about = "zikao-kiosk desk administration (自学考试现场确认)"
+)]
 struct Cli {
     /// The desk store folder (desk.sqlite + artefact.key). Default: the platform data directory.
     #[arg(long, global = true, env = "ZK_STORE")]
@@ -129,20 +133,35 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let context = commands::Context { store: cli.store, config: cli.config };
+    let context = commands::Context {
+        store: cli.store,
+        config: cli.config,
+    };
     let result = match cli.command {
         Command::Roster(RosterCommand::Import { file }) => commands::roster_import(&context, &file),
-        Command::Roster(RosterCommand::List { status, limit, offset, json }) => {
-            commands::roster_list(&context, status.as_deref(), limit, offset, json)
-        }
+        Command::Roster(RosterCommand::List {
+            status,
+            limit,
+            offset,
+            json,
+        }) => commands::roster_list(&context, status.as_deref(), limit, offset, json),
         Command::Id(IdCommand::Check { number, json }) => commands::id_check(&number, json),
-        Command::Serials(SerialsCommand::Allocate { block_id, district, sitting, first, last, actor }) => {
-            commands::serials_allocate(&context, &block_id, &district, &sitting, first, last, &actor)
-        }
+        Command::Serials(SerialsCommand::Allocate {
+            block_id,
+            district,
+            sitting,
+            first,
+            last,
+            actor,
+        }) => commands::serials_allocate(
+            &context, &block_id, &district, &sitting, first, last, &actor,
+        ),
         Command::Serials(SerialsCommand::List { json }) => commands::serials_list(&context, json),
-        Command::Confirmations(ConfirmationsCommand::List { limit, offset, json }) => {
-            commands::confirmations_list(&context, limit, offset, json)
-        }
+        Command::Confirmations(ConfirmationsCommand::List {
+            limit,
+            offset,
+            json,
+        }) => commands::confirmations_list(&context, limit, offset, json),
         Command::Audit(AuditCommand::Verify { json }) => commands::audit_verify(&context, json),
         Command::Demo => commands::demo(&context),
     };

@@ -84,7 +84,10 @@ pub fn print_id_check(result: &Result<IdNumber, IdNumberError>, json: bool) {
             number.sex().label_zh(),
             number.region_code()
         ),
-        (Err(error), true) => println!("{}", serde_json::json!({ "valid": false, "error": error.to_string() })),
+        (Err(error), true) => println!(
+            "{}",
+            serde_json::json!({ "valid": false, "error": error.to_string() })
+        ),
         (Err(_), false) => {}
     }
 }
@@ -138,9 +141,15 @@ pub fn print_confirmations(rows: &[ConfirmationSummary], json: bool) {
 
 pub fn print_audit(result: &Result<AuditVerification, StoreError>, json: bool) {
     match (result, json) {
-        (Ok(ok), true) => println!("{}", serde_json::json!({ "intact": true, "rows": ok.rows, "head": ok.head })),
+        (Ok(ok), true) => println!(
+            "{}",
+            serde_json::json!({ "intact": true, "rows": ok.rows, "head": ok.head })
+        ),
         (Ok(ok), false) => println!("audit chain intact: {} rows, head {}", ok.rows, ok.head),
-        (Err(error), true) => println!("{}", serde_json::json!({ "intact": false, "error": error.to_string() })),
+        (Err(error), true) => println!(
+            "{}",
+            serde_json::json!({ "intact": false, "error": error.to_string() })
+        ),
         (Err(_), false) => {}
     }
 }

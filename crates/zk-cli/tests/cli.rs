@@ -1,5 +1,7 @@
 //! The `zk` binary end to end: exit codes, stdout/stderr, and the store it leaves behind.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -27,18 +29,27 @@ fn stderr(output: &Output) -> String {
 }
 
 fn json(output: &Output) -> serde_json::Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(output)))
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(output)))
 }
 
-const HEADER: &str = "报名号,证件号码,姓名,性别,民族,出生日期,手机号,考区代码,专业代码,专业名称,层次";
+const HEADER: &str =
+    "报名号,证件号码,姓名,性别,民族,出生日期,手机号,考区代码,专业代码,专业名称,层次";
 
 #[test]
 fn id_check_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
     let ok = zk(dir.path(), &["id", "check", "11010519491231002X"]);
     assert!(ok.status.success(), "{}", stderr(&ok));
-    assert!(stdout(&ok).contains("110***********002X"), "{}", stdout(&ok));
-    assert!(!stdout(&ok).contains("11010519491231002X"), "the full number must not be printed");
+    assert!(
+        stdout(&ok).contains("110***********002X"),
+        "{}",
+        stdout(&ok)
+    );
+    assert!(
+        !stdout(&ok).contains("11010519491231002X"),
+        "the full number must not be printed"
+    );
 
     let bad = zk(dir.path(), &["id", "check", "110105194912310021"]);
     assert_eq!(bad.status.code(), Some(1));
@@ -69,7 +80,14 @@ fn roster_import_all_or_nothing() {
     assert!(imported.status.success(), "{}", stderr(&imported));
     let listed = json(&zk(&store, &["roster", "list", "--json"]));
     assert_eq!(listed["total"], 2);
-    assert_eq!(listed["rows"][0]["id_number"].as_str().unwrap().matches('*').count(), 11);
+    assert_eq!(
+        listed["rows"][0]["id_number"]
+            .as_str()
+            .unwrap()
+            .matches('*')
+            .count(),
+        11
+    );
 
     let bad = dir.path().join("bad.csv");
     std::fs::write(
@@ -84,11 +102,24 @@ fn roster_import_all_or_nothing() {
     assert_eq!(refused.status.code(), Some(1));
     let message = stderr(&refused);
     assert!(message.contains("row 3"), "{message}");
-    assert!(!message.contains("110105194912310021"), "ID numbers must be redacted: {message}");
+    assert!(
+        !message.contains("110105194912310021"),
+        "ID numbers must be redacted: {message}"
+    );
     let listed = json(&zk(&store, &["roster", "list", "--json"]));
-    assert_eq!(listed["total"], 2, "a refused import must leave the store unchanged");
+    assert_eq!(
+        listed["total"], 2,
+        "a refused import must leave the store unchanged"
+    );
 
-    let missing = zk(&store, &["roster", "import", dir.path().join("nope.csv").to_str().unwrap()]);
+    let missing = zk(
+        &store,
+        &[
+            "roster",
+            "import",
+            dir.path().join("nope.csv").to_str().unwrap(),
+        ],
+    );
     assert_eq!(missing.status.code(), Some(1));
     assert!(!stderr(&missing).is_empty());
 }
@@ -98,20 +129,68 @@ fn serial_blocks_allocate_and_list() {
     let dir = tempfile::tempdir().unwrap();
     let allocated = zk(
         dir.path(),
-        &["serials", "allocate", "--block-id", "hub-7", "--district", "4201", "--sitting", "271", "--first", "1", "--last", "100"],
+        &[
+            "serials",
+            "allocate",
+            "--block-id",
+            "hub-7",
+            "--district",
+            "4201",
+            "--sitting",
+            "271",
+            "--first",
+            "1",
+            "--last",
+            "100",
+        ],
     );
     assert!(allocated.status.success(), "{}", stderr(&allocated));
     let overlapping = zk(
         dir.path(),
-        &["serials", "allocate", "--block-id", "hub-8", "--district", "4201", "--sitting", "271", "--first", "100", "--last", "200"],
+        &[
+            "serials",
+            "allocate",
+            "--block-id",
+            "hub-8",
+            "--district",
+            "4201",
+            "--sitting",
+            "271",
+            "--first",
+            "100",
+            "--last",
+            "200",
+        ],
     );
-    assert_eq!(overlapping.status.code(), Some(1), "{}", stdout(&overlapping));
+    assert_eq!(
+        overlapping.status.code(),
+        Some(1),
+        "{}",
+        stdout(&overlapping)
+    );
     let bad_sitting = zk(
         dir.path(),
-        &["serials", "allocate", "--block-id", "x", "--district", "4201", "--sitting", "273", "--first", "1", "--last", "2"],
+        &[
+            "serials",
+            "allocate",
+            "--block-id",
+            "x",
+            "--district",
+            "4201",
+            "--sitting",
+            "273",
+            "--first",
+            "1",
+            "--last",
+            "2",
+        ],
     );
     assert_eq!(bad_sitting.status.code(), Some(1));
-    assert!(stderr(&bad_sitting).contains("sitting"), "{}", stderr(&bad_sitting));
+    assert!(
+        stderr(&bad_sitting).contains("sitting"),
+        "{}",
+        stderr(&bad_sitting)
+    );
     let blocks = json(&zk(dir.path(), &["serials", "list", "--json"]));
     assert_eq!(blocks.as_array().unwrap().len(), 1);
     assert_eq!(blocks[0]["remaining"], 100);
@@ -122,12 +201,31 @@ fn demo_leaves_its_records_and_refuses_to_run_twice() {
     let dir = tempfile::tempdir().unwrap();
     let demo = zk(dir.path(), &["demo"]);
     let text = stdout(&demo);
-    assert!(demo.status.success(), "stdout:\n{text}\nstderr:\n{}", stderr(&demo));
-    assert!(text.contains("candidate A: confirmed, admission number 4201271"), "{text}");
-    assert!(text.contains("candidate B: not confirmed (staff.rejected"), "{text}");
-    assert!(text.contains("candidate C: confirmed, admission number 4202271"), "{text}");
-    assert!(text.contains("SIMULATED"), "the simulated matcher must say so: {text}");
-    assert!(!text.contains("110101199003070011"), "no full ID numbers in the demo output");
+    assert!(
+        demo.status.success(),
+        "stdout:\n{text}\nstderr:\n{}",
+        stderr(&demo)
+    );
+    assert!(
+        text.contains("candidate A: confirmed, admission number 4201271"),
+        "{text}"
+    );
+    assert!(
+        text.contains("candidate B: not confirmed (staff.rejected"),
+        "{text}"
+    );
+    assert!(
+        text.contains("candidate C: confirmed, admission number 4202271"),
+        "{text}"
+    );
+    assert!(
+        text.contains("SIMULATED"),
+        "the simulated matcher must say so: {text}"
+    );
+    assert!(
+        !text.contains("110101199003070011"),
+        "no full ID numbers in the demo output"
+    );
 
     let confirmations = json(&zk(dir.path(), &["confirmations", "list", "--json"]));
     assert_eq!(confirmations.as_array().unwrap().len(), 2);
@@ -136,20 +234,32 @@ fn demo_leaves_its_records_and_refuses_to_run_twice() {
 
     let again = zk(dir.path(), &["demo"]);
     assert_eq!(again.status.code(), Some(1));
-    assert!(stderr(&again).contains("fresh --store"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("fresh --store"),
+        "{}",
+        stderr(&again)
+    );
 
     // Without the key file the store refuses to open and never makes a new key.
     std::fs::remove_file(dir.path().join("artefact.key")).unwrap();
     let refused = zk(dir.path(), &["roster", "list"]);
     assert_eq!(refused.status.code(), Some(1));
-    assert!(stderr(&refused).to_lowercase().contains("key"), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).to_lowercase().contains("key"),
+        "{}",
+        stderr(&refused)
+    );
     assert!(!dir.path().join("artefact.key").exists());
 }
 
 #[test]
 fn demo_without_store_runs_in_memory() {
     let dir = tempfile::tempdir().unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_zk")).current_dir(repo_root()).arg("demo").output().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_zk"))
+        .current_dir(repo_root())
+        .arg("demo")
+        .output()
+        .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(stdout(&output).contains("in-memory store"));
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
