@@ -58,7 +58,10 @@ fn demo_confirms_a_and_c_and_staff_reject_b() {
     assert_eq!(store.confirmations(10, 0).unwrap().len(), 2);
     let (pending, acked) = store.outbox_counts().unwrap();
     assert_eq!((pending, acked), (2, 0));
-    store.verify_audit().unwrap();
+    let audit = store.verify_audit().unwrap();
+    // 8 rows from the store (key, roster import, two demo blocks, two confirmations, …) and the two
+    // staff decisions (B rejected, C's liveness approved).
+    assert_eq!(audit.rows, 10, "{audit:?}");
     let counts = store.roster_counts().unwrap();
     assert_eq!(counts.confirmed, 2);
     let still_registered = store

@@ -267,6 +267,18 @@ impl Kiosk {
             Effect::RecordOutcome(outcome) => {
                 let session = self.session_id()?;
                 self.store.record_outcome(session, &outcome)?;
+                if let Some(operator) = &outcome.operator {
+                    // Staff decisions and overrides go to the hash-chained audit log (no personal data).
+                    let detail = format!(
+                        "session={} step={} decision={} reason={}",
+                        session.0,
+                        outcome.step.code(),
+                        outcome.decision.code(),
+                        outcome.decision.reason().map_or("-", ReasonCode::code)
+                    );
+                    self.store
+                        .append_audit(operator, "staff_decision", &detail, outcome.at)?;
+                }
                 self.emit(KioskEvent::OutcomeRecorded {
                     step: outcome.step,
                     decision: outcome.decision,
