@@ -14,7 +14,7 @@ use std::sync::mpsc::{channel, Receiver};
 use std::sync::{Arc, Mutex};
 
 use rand::SeedableRng;
-use zk_domain::{Decision, Input, ReasonCode, SerialBlock, Step};
+use zk_domain::{Decision, Input, ReasonCode, SerialBlock};
 use zk_drivers::camera::sim::SimCamera;
 use zk_drivers::id_card::sim::SimIdCardReader;
 use zk_drivers::microphone::sim::SimMicrophone;
@@ -178,90 +178,77 @@ pub fn run(
 
     let mut candidates = Vec::new();
 
-    out("");
-    out("── candidate A: every step passes");
-    camera.switch_to(live_camera(assets, &["candidate-a-live.jpg"])?);
-    kiosk.start_session()?;
-    act(
-        &mut kiosk,
-        &events,
-        out,
-        "candidate gives consent",
-        Input::ConsentGiven {
+    let begin = |kiosk: &mut Kiosk, out: &mut dyn FnMut(&str), title: &str, live_photo: &str| {
+        out("");
+        out(title);
+        camera.switch_to(live_camera(assets, &[live_photo])?);
+        kiosk.start_session()?;
+        let consent = Input::ConsentGiven {
             version: consent.clone(),
-        },
+        };
+        act(kiosk, &events, out, "candidate gives consent", consent)
+    };
+
+    begin(
+        &mut kiosk,
+        out,
+        "── candidate A: every step passes",
+        "candidate-a-live.jpg",
     )?;
+    let pledge = Input::PledgeAccepted {
+        declaration: declaration.clone(),
+    };
     act(
         &mut kiosk,
         &events,
         out,
         "candidate accepts the pledge",
-        Input::PledgeAccepted {
-            declaration: declaration.clone(),
-        },
+        pledge,
     )?;
     candidates.push(result("A", &kiosk));
 
-    out("");
-    out("── candidate B: the name on the card differs from the registration");
-    camera.switch_to(live_camera(assets, &["candidate-b-live.jpg"])?);
-    kiosk.start_session()?;
-    act(
-        &mut kiosk,
-        &events,
-        out,
-        "candidate gives consent",
-        Input::ConsentGiven {
-            version: consent.clone(),
-        },
-    )?;
+    let title = "── candidate B: the name on the card differs from the registration";
+    begin(&mut kiosk, out, title, "candidate-b-live.jpg")?;
+    let reject = Input::StaffDecision {
+        operator: STAFF.into(),
+        approve: false,
+        reason: Some(ReasonCode::NameDiffers),
+        note: "name on the ID card differs from the online registration; sent to the registration office to correct it".into(),
+    };
     act(
         &mut kiosk,
         &events,
         out,
         "staff reject the card step",
-        Input::StaffDecision {
-            operator: STAFF.into(),
-            approve: false,
-            reason: Some(ReasonCode::NameDiffers),
-            note: "name on the ID card differs from the online registration; sent to the registration office to correct it".into(),
-        },
+        reject,
     )?;
     candidates.push(result("B", &kiosk));
 
-    out("");
-    out("── candidate C: liveness fails three times, staff compare and approve");
-    camera.switch_to(live_camera(assets, &["candidate-c-live.png"])?);
-    kiosk.start_session()?;
-    act(
-        &mut kiosk,
-        &events,
-        out,
-        "candidate gives consent",
-        Input::ConsentGiven {
-            version: consent.clone(),
-        },
-    )?;
+    let title = "── candidate C: liveness fails three times, staff compare and approve";
+    begin(&mut kiosk, out, title, "candidate-c-live.png")?;
     act(&mut kiosk, &events, out, "candidate retries", Input::Retry)?;
     act(&mut kiosk, &events, out, "candidate retries", Input::Retry)?;
+    let approve = Input::StaffDecision {
+        operator: STAFF.into(),
+        approve: true,
+        reason: Some(ReasonCode::LipSyncLow),
+        note: "compared the candidate's face with the card photo in person; candidate reads slowly"
+            .into(),
+    };
     act(
         &mut kiosk,
         &events,
         out,
         "staff approve the liveness step",
-        Input::StaffDecision {
-            operator: STAFF.into(),
-            approve: true,
-            reason: Some(ReasonCode::LipSyncLow),
-            note: "compared the candidate's face with the card photo in person; candidate reads slowly".into(),
-        },
+        approve,
     )?;
+    let pledge = Input::PledgeAccepted { declaration };
     act(
         &mut kiosk,
         &events,
         out,
         "candidate accepts the pledge",
-        Input::PledgeAccepted { declaration },
+        pledge,
     )?;
     candidates.push(result("C", &kiosk));
 
@@ -360,9 +347,4 @@ fn describe(event: &KioskEvent) -> Option<String> {
             reason.map_or("ended", ReasonCode::code)
         )),
     }
-}
-
-/// Steps in order, for callers that print progress.
-pub fn step_label(step: Step) -> &'static str {
-    step.code()
 }
