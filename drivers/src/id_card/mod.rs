@@ -4,6 +4,7 @@
 //! placed in time. Real readers (the SAM serial protocol) arrive in a later change; [`sim`] is the
 //! simulator, which is also the demo mode.
 
+pub mod frame;
 pub mod sim;
 
 use std::time::Duration;

@@ -1,0 +1,600 @@
+//! The GA/T 467 SAM serial protocol of second-generation ID card readers, as a pure codec.
+//!
+//! Request:  `AA AA AA 96 69 | LEN(2, BE) | CMD | PARA | DATA… | CHK`
+//! Response: `AA AA AA 96 69 | LEN(2, BE) | SW1 | SW2 | SW3 | DATA… | CHK`
+//! `LEN` counts the bytes after itself (including CHK); CHK is the XOR of every byte from LEN_H up
+//! to the last data byte, so the XOR over `frame[5..]` is zero for a good frame.
+//! No I/O here: [`FrameDecoder`] takes bytes from any stream (partial reads, junk before the
+//! preamble, split frames) and yields checked [`Response`]s; [`decode_text`] turns the 256-byte
+//! UCS-2 text block into an [`IdCard`] for every card type, and [`encode_text`] does the reverse
+//! for the simulator.
+
+use zk_domain::{CardPhoto, CardType, Date, Ethnicity, IdCard, PersonName, Sex, Validity};
+
+pub const PREAMBLE: [u8; 5] = [0xAA, 0xAA, 0xAA, 0x96, 0x69];
+/// Largest length a real reader sends (text + photo + fingerprint: `09 0A`), with headroom.
+pub const MAX_LEN: usize = 4096;
+pub const TEXT_LEN: usize = 256;
+pub const PHOTO_LEN: usize = 1024;
+
+/// Host → SAM commands the kiosk uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    ResetSam,
+    SamStatus,
+    SamId,
+    FindCard,
+    SelectCard,
+    ReadTextPhoto,
+    ReadTextPhotoFingerprint,
+    ReadExtraAddress,
+    /// Index 0–4: 115200, 57600, 38400, 19200, 9600.
+    SetBaud(u8),
+}
+
+impl Command {
+    pub fn cmd_para(self) -> (u8, u8) {
+        match self {
+            Command::ResetSam => (0x10, 0xFF),
+            Command::SamStatus => (0x11, 0xFF),
+            Command::SamId => (0x12, 0xFF),
+            Command::FindCard => (0x20, 0x01),
+            Command::SelectCard => (0x20, 0x02),
+            Command::ReadTextPhoto => (0x30, 0x01),
+            Command::ReadExtraAddress => (0x30, 0x03),
+            Command::ReadTextPhotoFingerprint => (0x30, 0x10),
+            Command::SetBaud(index) => (0x60, index),
+        }
+    }
+
+    /// The full request frame.
+    pub fn encode(self) -> Vec<u8> {
+        let (cmd, para) = self.cmd_para();
+        encode_frame(&[cmd, para], &[])
+    }
+
+    /// The SW3 a successful answer carries (find answers 9F, everything else 90).
+    pub fn success(self) -> Status {
+        match self {
+            Command::FindCard => Status::CardFound,
+            _ => Status::Success,
+        }
+    }
+}
+
+/// Builds a frame: preamble, length, `head` (CMD PARA or SW1 SW2 SW3), `data`, checksum.
+pub fn encode_frame(head: &[u8], data: &[u8]) -> Vec<u8> {
+    let len = head.len() + data.len() + 1;
+    let mut frame = Vec::with_capacity(7 + len);
+    frame.extend_from_slice(&PREAMBLE);
+    frame.extend_from_slice(&(len as u16).to_be_bytes());
+    frame.extend_from_slice(head);
+    frame.extend_from_slice(data);
+    let checksum = frame[5..].iter().fold(0u8, |acc, byte| acc ^ byte);
+    frame.push(checksum);
+    frame
+}
+
+/// SW3: the SAM's status byte.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Success,
+    NoSuchItem,
+    CardFound,
+    HostChecksum,
+    HostLength,
+    BadCommand,
+    NotPermitted,
+    Unrecognised,
+    CardRejectedSam,
+    SamRejectedCard,
+    VerifyFailed,
+    FingerprintVerifyFailed,
+    InfoLength,
+    UnknownCardType,
+    ReadFailed,
+    RandomFailed,
+    SamSelfTestFailed,
+    SamNotAuthorised,
+    NoCard,
+    SelectFailed,
+    Other(u8),
+}
+
+impl Status {
+    pub fn from_byte(byte: u8) -> Status {
+        match byte {
+            0x90 => Status::Success,
+            0x91 => Status::NoSuchItem,
+            0x9F => Status::CardFound,
+            0x10 => Status::HostChecksum,
+            0x11 => Status::HostLength,
+            0x21 => Status::BadCommand,
+            0x23 => Status::NotPermitted,
+            0x24 => Status::Unrecognised,
+            0x31 => Status::CardRejectedSam,
+            0x32 => Status::SamRejectedCard,
+            0x33 => Status::VerifyFailed,
+            0x37 => Status::FingerprintVerifyFailed,
+            0x3F => Status::InfoLength,
+            0x40 => Status::UnknownCardType,
+            0x41 => Status::ReadFailed,
+            0x47 => Status::RandomFailed,
+            0x60 => Status::SamSelfTestFailed,
+            0x66 => Status::SamNotAuthorised,
+            0x80 => Status::NoCard,
+            0x81 => Status::SelectFailed,
+            other => Status::Other(other),
+        }
+    }
+
+    pub fn byte(self) -> u8 {
+        match self {
+            Status::Success => 0x90,
+            Status::NoSuchItem => 0x91,
+            Status::CardFound => 0x9F,
+            Status::HostChecksum => 0x10,
+            Status::HostLength => 0x11,
+            Status::BadCommand => 0x21,
+            Status::NotPermitted => 0x23,
+            Status::Unrecognised => 0x24,
+            Status::CardRejectedSam => 0x31,
+            Status::SamRejectedCard => 0x32,
+            Status::VerifyFailed => 0x33,
+            Status::FingerprintVerifyFailed => 0x37,
+            Status::InfoLength => 0x3F,
+            Status::UnknownCardType => 0x40,
+            Status::ReadFailed => 0x41,
+            Status::RandomFailed => 0x47,
+            Status::SamSelfTestFailed => 0x60,
+            Status::SamNotAuthorised => 0x66,
+            Status::NoCard => 0x80,
+            Status::SelectFailed => 0x81,
+            Status::Other(byte) => byte,
+        }
+    }
+
+    /// What it means, for staff and the log.
+    pub fn message(self) -> &'static str {
+        match self {
+            Status::Success => "success",
+            Status::NoSuchItem => "the card has no such item",
+            Status::CardFound => "card found",
+            Status::HostChecksum => "the reader received a frame with a bad checksum",
+            Status::HostLength => "the reader received a frame with a bad length",
+            Status::BadCommand => "the reader does not know the command",
+            Status::NotPermitted => "operation not permitted",
+            Status::Unrecognised => "unrecognised error",
+            Status::CardRejectedSam => "the card failed to authenticate the security module",
+            Status::SamRejectedCard => "the security module failed to authenticate the card",
+            Status::VerifyFailed => "card information verification failed",
+            Status::FingerprintVerifyFailed => "fingerprint information verification failed",
+            Status::InfoLength => "card information length error",
+            Status::UnknownCardType => "unrecognised card type",
+            Status::ReadFailed => "reading the card failed (was it moved?)",
+            Status::RandomFailed => "obtaining a random number from the card failed",
+            Status::SamSelfTestFailed => {
+                "the security module failed its self-test; reset or replace the reader"
+            }
+            Status::SamNotAuthorised => "the security module is not authorised",
+            Status::NoCard => "no card on the reader",
+            Status::SelectFailed => "selecting the card failed",
+            Status::Other(_) => "unknown status code",
+        }
+    }
+}
+
+/// A checked response frame.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Response {
+    pub sw1: u8,
+    pub sw2: u8,
+    pub status: Status,
+    pub data: Vec<u8>,
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The data can be a card's text and photo: never print it.
+        write!(
+            f,
+            "Response({:02X} {:02X} {:?}, {} data bytes)",
+            self.sw1,
+            self.sw2,
+            self.status,
+            self.data.len()
+        )
+    }
+}
+
+impl Response {
+    pub fn encode(&self) -> Vec<u8> {
+        encode_frame(&[self.sw1, self.sw2, self.status.byte()], &self.data)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FrameError {
+    #[error("frame length {len} is impossible (4..={MAX_LEN})")]
+    BadLength { len: usize },
+    #[error("frame checksum mismatch")]
+    BadChecksum,
+    #[error("unexpected card status {sw1:02X} {sw2:02X}")]
+    UnexpectedStatus { sw1: u8, sw2: u8 },
+    #[error("the read answer is malformed: {0}")]
+    Payload(&'static str),
+    #[error("the card text is malformed in field {field}")]
+    Text { field: &'static str },
+}
+
+/// Reassembles response frames from a byte stream.
+#[derive(Debug, Default)]
+pub struct FrameDecoder {
+    buffer: Vec<u8>,
+    /// Junk bytes skipped while looking for a preamble (for diagnostics).
+    pub skipped: usize,
+}
+
+impl FrameDecoder {
+    pub fn new() -> FrameDecoder {
+        FrameDecoder::default()
+    }
+
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.buffer.extend_from_slice(bytes);
+    }
+
+    /// Drops everything buffered (before sending a new command).
+    pub fn clear(&mut self) {
+        self.buffer.clear();
+    }
+
+    /// The next complete frame: `None` while more bytes are needed. A bad frame is returned as
+    /// an error once and skipped (the decoder resynchronises one byte after its preamble).
+    pub fn next_frame(&mut self) -> Option<Result<Response, FrameError>> {
+        let start = match find_preamble(&self.buffer) {
+            Some(start) => start,
+            None => {
+                // Keep a possible partial preamble at the end.
+                let keep = self.buffer.len().min(PREAMBLE.len() - 1);
+                let drop = self.buffer.len() - keep;
+                self.skipped += drop;
+                self.buffer.drain(..drop);
+                return None;
+            }
+        };
+        if start > 0 {
+            self.skipped += start;
+            self.buffer.drain(..start);
+        }
+        if self.buffer.len() < 7 {
+            return None;
+        }
+        let len = usize::from(u16::from_be_bytes([self.buffer[5], self.buffer[6]]));
+        if !(4..=MAX_LEN).contains(&len) {
+            self.buffer.drain(..1);
+            self.skipped += 1;
+            return Some(Err(FrameError::BadLength { len }));
+        }
+        if self.buffer.len() < 7 + len {
+            return None;
+        }
+        let frame: Vec<u8> = self.buffer.drain(..7 + len).collect();
+        if frame[5..].iter().fold(0u8, |acc, byte| acc ^ byte) != 0 {
+            return Some(Err(FrameError::BadChecksum));
+        }
+        let (sw1, sw2, sw3) = (frame[7], frame[8], frame[9]);
+        if sw1 != 0 || sw2 != 0 {
+            return Some(Err(FrameError::UnexpectedStatus { sw1, sw2 }));
+        }
+        let data = frame[10..frame.len() - 1].to_vec();
+        Some(Ok(Response {
+            sw1,
+            sw2,
+            status: Status::from_byte(sw3),
+            data,
+        }))
+    }
+}
+
+fn find_preamble(buffer: &[u8]) -> Option<usize> {
+    buffer
+        .windows(PREAMBLE.len())
+        .position(|window| window == PREAMBLE)
+}
+
+/// The blocks of a read answer (`30 01` or `30 10`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ReadPayload {
+    pub text: [u8; TEXT_LEN],
+    pub photo: Vec<u8>,
+    /// Present only for `30 10` on a card with fingerprints; the kiosk does not keep it.
+    pub fingerprint: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for ReadPayload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "ReadPayload(text, {} photo bytes, fingerprint: {})",
+            self.photo.len(),
+            self.fingerprint.is_some()
+        )
+    }
+}
+
+/// Splits a read answer using its big-endian length fields (2 for `30 01`, 3 for `30 10`),
+/// bounds-checked against the data.
+pub fn parse_read_payload(data: &[u8], with_fingerprint: bool) -> Result<ReadPayload, FrameError> {
+    let fields = if with_fingerprint { 3 } else { 2 };
+    let header = fields * 2;
+    if data.len() < header {
+        return Err(FrameError::Payload("shorter than its length fields"));
+    }
+    let length =
+        |index: usize| usize::from(u16::from_be_bytes([data[index * 2], data[index * 2 + 1]]));
+    let text_len = length(0);
+    let photo_len = length(1);
+    let fingerprint_len = if with_fingerprint { length(2) } else { 0 };
+    if text_len != TEXT_LEN {
+        return Err(FrameError::Payload("text block is not 256 bytes"));
+    }
+    if header + text_len + photo_len + fingerprint_len != data.len() {
+        return Err(FrameError::Payload(
+            "length fields do not add up to the frame",
+        ));
+    }
+    let mut text = [0u8; TEXT_LEN];
+    text.copy_from_slice(&data[header..header + TEXT_LEN]);
+    let photo_start = header + TEXT_LEN;
+    let photo = data[photo_start..photo_start + photo_len].to_vec();
+    let fingerprint = (fingerprint_len > 0).then(|| data[photo_start + photo_len..].to_vec());
+    Ok(ReadPayload {
+        text,
+        photo,
+        fingerprint,
+    })
+}
+
+/// Builds a read answer's data (the simulator's side).
+pub fn encode_read_payload(
+    text: &[u8; TEXT_LEN],
+    photo: &[u8],
+    fingerprint: Option<&[u8]>,
+) -> Vec<u8> {
+    let mut data = Vec::with_capacity(6 + TEXT_LEN + photo.len());
+    data.extend_from_slice(&(TEXT_LEN as u16).to_be_bytes());
+    data.extend_from_slice(&(photo.len() as u16).to_be_bytes());
+    if let Some(fingerprint) = fingerprint {
+        data.extend_from_slice(&(fingerprint.len() as u16).to_be_bytes());
+    }
+    data.extend_from_slice(text);
+    data.extend_from_slice(photo);
+    if let Some(fingerprint) = fingerprint {
+        data.extend_from_slice(fingerprint);
+    }
+    data
+}
+
+/// Reads UCS-2LE characters `[from, to)` (byte offsets), trimming the space padding and NULs.
+fn field(
+    text: &[u8; TEXT_LEN],
+    from: usize,
+    to: usize,
+    name: &'static str,
+) -> Result<String, FrameError> {
+    let units: Vec<u16> = text[from..to]
+        .chunks_exact(2)
+        .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
+        .collect();
+    let decoded: String = char::decode_utf16(units)
+        .collect::<Result<String, _>>()
+        .map_err(|_| FrameError::Text { field: name })?;
+    Ok(decoded
+        .trim_end_matches([' ', '\0'])
+        .trim_start()
+        .to_owned())
+}
+
+fn date(text: &[u8; TEXT_LEN], from: usize, name: &'static str) -> Result<Date, FrameError> {
+    let value = field(text, from, from + 16, name)?;
+    Date::parse_from_str(&value, "%Y%m%d").map_err(|_| FrameError::Text { field: name })
+}
+
+fn validity(text: &[u8; TEXT_LEN], from: usize) -> Result<Validity, FrameError> {
+    let value = field(text, from, from + 16, "valid_to")?;
+    if value == "长期" {
+        return Ok(Validity::LongTerm);
+    }
+    Date::parse_from_str(&value, "%Y%m%d")
+        .map(Validity::Until)
+        .map_err(|_| FrameError::Text { field: "valid_to" })
+}
+
+fn sex(text: &[u8; TEXT_LEN], from: usize) -> Result<Sex, FrameError> {
+    let code = field(text, from, from + 2, "sex")?;
+    Sex::from_code(&code).ok_or(FrameError::Text { field: "sex" })
+}
+
+fn optional(value: String) -> Option<String> {
+    (!value.is_empty()).then_some(value)
+}
+
+/// Decodes the 256-byte text block; the type flag at bytes 248–249 picks the layout
+/// (`J` HMT permit, `I` foreign 2017, `Y` foreign 2023, anything else resident).
+pub fn decode_text(text: &[u8; TEXT_LEN], photo: CardPhoto) -> Result<IdCard, FrameError> {
+    let flag = u16::from_le_bytes([text[248], text[249]]);
+    let card = match char::from_u32(u32::from(flag)) {
+        Some('J') => IdCard {
+            card_type: CardType::HmtPermit,
+            name: PersonName::new(field(text, 0, 30, "name")?),
+            name_en: None,
+            sex: sex(text, 30)?,
+            ethnicity: None,
+            birth_date: date(text, 36, "birth_date")?,
+            address: optional(field(text, 52, 122, "address")?),
+            number: field(text, 122, 158, "number")?,
+            authority: field(text, 158, 188, "authority")?,
+            valid_from: date(text, 188, "valid_from")?,
+            valid_to: validity(text, 204)?,
+            permit_number: optional(field(text, 220, 238, "permit_number")?),
+            issue_count: optional(field(text, 238, 242, "issue_count")?),
+            nationality: None,
+            photo,
+        },
+        Some('I') => IdCard {
+            card_type: CardType::ForeignPermanent2017,
+            name: PersonName::new(field(text, 158, 188, "name")?),
+            name_en: optional(field(text, 0, 120, "name_en")?),
+            sex: sex(text, 120)?,
+            ethnicity: None,
+            birth_date: date(text, 220, "birth_date")?,
+            address: None,
+            number: field(text, 122, 152, "number")?,
+            authority: field(text, 240, 248, "authority")?,
+            valid_from: date(text, 188, "valid_from")?,
+            valid_to: validity(text, 204)?,
+            permit_number: None,
+            issue_count: None,
+            nationality: optional(field(text, 152, 158, "nationality")?),
+            photo,
+        },
+        Some('Y') => {
+            let english = format!(
+                "{}{}",
+                field(text, 52, 122, "name_en")?,
+                field(text, 220, 242, "name_en")?
+            );
+            IdCard {
+                card_type: CardType::ForeignPermanent2023,
+                name: PersonName::new(field(text, 0, 30, "name")?),
+                name_en: optional(english.trim().to_owned()),
+                sex: sex(text, 30)?,
+                ethnicity: None,
+                birth_date: date(text, 36, "birth_date")?,
+                address: None,
+                number: field(text, 122, 158, "number")?,
+                authority: String::new(),
+                valid_from: date(text, 188, "valid_from")?,
+                valid_to: validity(text, 204)?,
+                permit_number: None,
+                issue_count: optional(field(text, 32, 36, "renewal_count")?),
+                nationality: optional(field(text, 242, 248, "nationality")?),
+                photo,
+            }
+        }
+        _ => {
+            let ethnicity_code = field(text, 32, 36, "ethnicity")?;
+            let ethnicity = ethnicity_code
+                .parse::<u8>()
+                .map(Ethnicity::from_code)
+                .map_err(|_| FrameError::Text { field: "ethnicity" })?;
+            IdCard {
+                card_type: CardType::Resident,
+                name: PersonName::new(field(text, 0, 30, "name")?),
+                name_en: None,
+                sex: sex(text, 30)?,
+                ethnicity: Some(ethnicity),
+                birth_date: date(text, 36, "birth_date")?,
+                address: optional(field(text, 52, 122, "address")?),
+                number: field(text, 122, 158, "number")?,
+                authority: field(text, 158, 188, "authority")?,
+                valid_from: date(text, 188, "valid_from")?,
+                valid_to: validity(text, 204)?,
+                permit_number: None,
+                issue_count: None,
+                nationality: None,
+                photo,
+            }
+        }
+    };
+    Ok(card)
+}
+
+/// Writes `value` as space-padded UCS-2LE into `[from, to)`; longer values are cut.
+fn put(text: &mut [u8; TEXT_LEN], from: usize, to: usize, value: &str) {
+    let mut units = value.encode_utf16();
+    for offset in (from..to).step_by(2) {
+        let unit = units.next().unwrap_or(u16::from(b' '));
+        text[offset..offset + 2].copy_from_slice(&unit.to_le_bytes());
+    }
+}
+
+fn date_text(date: Date) -> String {
+    date.format("%Y%m%d").to_string()
+}
+
+fn validity_text(validity: Validity) -> String {
+    match validity {
+        Validity::Until(date) => date_text(date),
+        Validity::LongTerm => "长期".to_owned(),
+    }
+}
+
+/// Encodes a card into the 256-byte text block (the simulator's side of [`decode_text`]).
+pub fn encode_text(card: &IdCard) -> [u8; TEXT_LEN] {
+    let mut text = [0u8; TEXT_LEN];
+    put(&mut text, 0, TEXT_LEN, "");
+    let or_empty = |value: &Option<String>| value.clone().unwrap_or_default();
+    match card.card_type {
+        CardType::Resident | CardType::HmtPermit => {
+            put(&mut text, 0, 30, card.name.expose());
+            put(&mut text, 30, 32, card.sex.code());
+            if let Some(ethnicity) = card.ethnicity {
+                put(&mut text, 32, 36, &format!("{:02}", ethnicity.code()));
+            }
+            put(&mut text, 36, 52, &date_text(card.birth_date));
+            put(&mut text, 52, 122, &or_empty(&card.address));
+            put(&mut text, 122, 158, &card.number);
+            put(&mut text, 158, 188, &card.authority);
+            put(&mut text, 188, 204, &date_text(card.valid_from));
+            put(&mut text, 204, 220, &validity_text(card.valid_to));
+            if card.card_type == CardType::HmtPermit {
+                put(&mut text, 220, 238, &or_empty(&card.permit_number));
+                put(&mut text, 238, 242, &or_empty(&card.issue_count));
+                put(&mut text, 248, 250, "J");
+            }
+        }
+        CardType::ForeignPermanent2017 => {
+            put(&mut text, 0, 120, &or_empty(&card.name_en));
+            put(&mut text, 120, 122, card.sex.code());
+            put(&mut text, 122, 152, &card.number);
+            put(&mut text, 152, 158, &or_empty(&card.nationality));
+            put(&mut text, 158, 188, card.name.expose());
+            put(&mut text, 188, 204, &date_text(card.valid_from));
+            put(&mut text, 204, 220, &validity_text(card.valid_to));
+            put(&mut text, 220, 236, &date_text(card.birth_date));
+            put(&mut text, 240, 248, &card.authority);
+            put(&mut text, 248, 250, "I");
+        }
+        CardType::ForeignPermanent2023 => {
+            let english: Vec<char> = or_empty(&card.name_en).chars().collect();
+            let split = english.len().min(35);
+            put(&mut text, 0, 30, card.name.expose());
+            put(&mut text, 30, 32, card.sex.code());
+            put(&mut text, 32, 36, &or_empty(&card.issue_count));
+            put(&mut text, 36, 52, &date_text(card.birth_date));
+            put(
+                &mut text,
+                52,
+                122,
+                &english[..split].iter().collect::<String>(),
+            );
+            put(&mut text, 122, 158, &card.number);
+            put(&mut text, 188, 204, &date_text(card.valid_from));
+            put(&mut text, 204, 220, &validity_text(card.valid_to));
+            put(
+                &mut text,
+                220,
+                242,
+                &english[split..].iter().collect::<String>(),
+            );
+            put(&mut text, 242, 248, &or_empty(&card.nationality));
+            put(&mut text, 248, 250, "Y");
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests;
