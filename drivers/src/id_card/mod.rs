@@ -5,6 +5,7 @@
 //! simulator, which is also the demo mode.
 
 pub mod frame;
+pub mod link;
 pub mod sim;
 
 use std::time::Duration;
