@@ -14,6 +14,8 @@ use zk_domain::{CardPhoto, CardType, Date, Ethnicity, IdCard, PersonName, Sex, V
 pub const PREAMBLE: [u8; 5] = [0xAA, 0xAA, 0xAA, 0x96, 0x69];
 /// Largest length a real reader sends (text + photo + fingerprint: `09 0A`), with headroom.
 pub const MAX_LEN: usize = 4096;
+/// Smallest LEN of any frame: a request's CMD PARA CHK.
+pub const MIN_LEN: usize = 3;
 pub const TEXT_LEN: usize = 256;
 pub const PHOTO_LEN: usize = 1024;
 
@@ -215,7 +217,7 @@ impl Response {
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum FrameError {
-    #[error("frame length {len} is impossible (4..={MAX_LEN})")]
+    #[error("frame length {len} is impossible ({MIN_LEN}..={MAX_LEN})")]
     BadLength { len: usize },
     #[error("frame checksum mismatch")]
     BadChecksum,
@@ -249,39 +251,18 @@ impl FrameDecoder {
         self.buffer.clear();
     }
 
-    /// The next complete frame: `None` while more bytes are needed. A bad frame is returned as
-    /// an error once and skipped (the decoder resynchronises one byte after its preamble).
+    /// The next complete response: `None` while more bytes are needed. A bad frame is returned
+    /// as an error once and skipped (the decoder resynchronises one byte after its preamble).
     pub fn next_frame(&mut self) -> Option<Result<Response, FrameError>> {
-        let start = match find_preamble(&self.buffer) {
-            Some(start) => start,
-            None => {
-                // Keep a possible partial preamble at the end.
-                let keep = self.buffer.len().min(PREAMBLE.len() - 1);
-                let drop = self.buffer.len() - keep;
-                self.skipped += drop;
-                self.buffer.drain(..drop);
-                return None;
-            }
+        let frame = match self.next_raw()? {
+            Ok(frame) => frame,
+            Err(error) => return Some(Err(error)),
         };
-        if start > 0 {
-            self.skipped += start;
-            self.buffer.drain(..start);
-        }
-        if self.buffer.len() < 7 {
-            return None;
-        }
-        let len = usize::from(u16::from_be_bytes([self.buffer[5], self.buffer[6]]));
-        if !(4..=MAX_LEN).contains(&len) {
-            self.buffer.drain(..1);
-            self.skipped += 1;
-            return Some(Err(FrameError::BadLength { len }));
-        }
-        if self.buffer.len() < 7 + len {
-            return None;
-        }
-        let frame: Vec<u8> = self.buffer.drain(..7 + len).collect();
-        if frame[5..].iter().fold(0u8, |acc, byte| acc ^ byte) != 0 {
-            return Some(Err(FrameError::BadChecksum));
+        if frame.len() < 11 {
+            // LEN 3 is a request's length; a response carries three status bytes.
+            return Some(Err(FrameError::BadLength {
+                len: frame.len() - 7,
+            }));
         }
         let (sw1, sw2, sw3) = (frame[7], frame[8], frame[9]);
         if sw1 != 0 || sw2 != 0 {
@@ -294,6 +275,49 @@ impl FrameDecoder {
             status: Status::from_byte(sw3),
             data,
         }))
+    }
+
+    /// The next complete request (the reader's side, for simulators): `(CMD, PARA, DATA)`.
+    pub fn next_request(&mut self) -> Option<Result<(u8, u8, Vec<u8>), FrameError>> {
+        let frame = match self.next_raw()? {
+            Ok(frame) => frame,
+            Err(error) => return Some(Err(error)),
+        };
+        // A request is at least CMD PARA CHK (LEN 3); responses need 4.
+        Some(Ok((frame[7], frame[8], frame[9..frame.len() - 1].to_vec())))
+    }
+
+    /// The next length- and checksum-checked frame, preamble included.
+    fn next_raw(&mut self) -> Option<Result<Vec<u8>, FrameError>> {
+        let Some(start) = find_preamble(&self.buffer) else {
+            // Keep a possible partial preamble at the end.
+            let keep = self.buffer.len().min(PREAMBLE.len() - 1);
+            let drop = self.buffer.len() - keep;
+            self.skipped += drop;
+            self.buffer.drain(..drop);
+            return None;
+        };
+        if start > 0 {
+            self.skipped += start;
+            self.buffer.drain(..start);
+        }
+        if self.buffer.len() < 7 {
+            return None;
+        }
+        let len = usize::from(u16::from_be_bytes([self.buffer[5], self.buffer[6]]));
+        if !(MIN_LEN..=MAX_LEN).contains(&len) {
+            self.buffer.drain(..1);
+            self.skipped += 1;
+            return Some(Err(FrameError::BadLength { len }));
+        }
+        if self.buffer.len() < 7 + len {
+            return None;
+        }
+        let frame: Vec<u8> = self.buffer.drain(..7 + len).collect();
+        if frame[5..].iter().fold(0u8, |acc, byte| acc ^ byte) != 0 {
+            return Some(Err(FrameError::BadChecksum));
+        }
+        Some(Ok(frame))
     }
 }
 

@@ -101,6 +101,23 @@ fn junk_split_reads_and_corruption() {
 }
 
 #[test]
+fn requests_decode_on_the_reader_side() {
+    let mut decoder = FrameDecoder::new();
+    decoder.push(&[0x13, 0x37]);
+    decoder.push(&Command::FindCard.encode());
+    decoder.push(&encode_frame(&[0x61, 0xFF], &[0x50]));
+    assert_eq!(decoder.next_request(), Some(Ok((0x20, 0x01, vec![]))));
+    assert_eq!(decoder.next_request(), Some(Ok((0x61, 0xFF, vec![0x50]))));
+    assert_eq!(decoder.next_request(), None);
+    // A request is not a response.
+    decoder.push(&Command::FindCard.encode());
+    assert_eq!(
+        decoder.next_frame(),
+        Some(Err(FrameError::BadLength { len: 3 }))
+    );
+}
+
+#[test]
 fn every_status_code_round_trips() {
     let codes = [
         0x90, 0x91, 0x9F, 0x10, 0x11, 0x21, 0x23, 0x24, 0x31, 0x32, 0x33, 0x37, 0x3F, 0x40, 0x41,
