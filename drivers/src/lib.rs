@@ -30,12 +30,21 @@ pub use signature::sim::SimSignaturePad;
 pub use signature::SignaturePad;
 pub use sim::{FaultQueue, SimFault};
 
-/// Which implementation drives a device. Only the simulator exists so far.
+/// Which implementation drives a device: the simulator, or the real serial backend (ID card
+/// reader only, so far).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Backend {
     #[default]
     Sim,
+    Serial,
+}
+
+fn no_real_backend(device: Device) -> DeviceError {
+    DeviceError::Unsupported {
+        device,
+        detail: "backend \"serial\" (only the ID card reader has one so far; use \"sim\")".into(),
+    }
 }
 
 /// The `[drivers]` configuration: a backend per device and the simulators' files.
@@ -56,6 +65,8 @@ pub struct IdCardConfig {
     pub backend: Backend,
     /// The simulator's card script.
     pub sim_script: PathBuf,
+    /// The reader's serial port for the `serial` backend (`/dev/ttyUSB0`, `COM3`).
+    pub port: Option<String>,
 }
 
 impl Default for IdCardConfig {
@@ -63,6 +74,7 @@ impl Default for IdCardConfig {
         IdCardConfig {
             backend: Backend::Sim,
             sim_script: PathBuf::from("sim/cards.json"),
+            port: None,
         }
     }
 }
@@ -139,6 +151,13 @@ impl DriversConfig {
             Backend::Sim => Ok(Box::new(SimIdCardReader::from_file(
                 &assets_dir.join(&self.id_card.sim_script),
             )?)),
+            Backend::Serial => match &self.id_card.port {
+                Some(port) => Ok(Box::new(id_card::serial::SerialIdCardReader::open(port)?)),
+                None => Err(DeviceError::Unsupported {
+                    device: Device::IdCardReader,
+                    detail: "the serial backend without a port; set drivers.id_card.port".into(),
+                }),
+            },
         }
     }
 
@@ -162,6 +181,7 @@ impl DriversConfig {
                 };
                 Ok(Box::new(camera.realtime(config.realtime)))
             }
+            Backend::Serial => Err(no_real_backend(Device::Camera)),
         }
     }
 
@@ -173,6 +193,7 @@ impl DriversConfig {
                 Some(script) => SimMicrophone::from_script(&assets_dir.join(script))?,
                 None => SimMicrophone::from_file(&assets_dir.join(&config.sim_wav))?,
             })),
+            Backend::Serial => Err(no_real_backend(Device::Microphone)),
         }
     }
 
@@ -185,6 +206,7 @@ impl DriversConfig {
             Backend::Sim => Ok(Box::new(SimSignaturePad::from_file(
                 &assets_dir.join(&self.signature_pad.sim_script),
             )?)),
+            Backend::Serial => Err(no_real_backend(Device::SignaturePad)),
         }
     }
 }

@@ -33,12 +33,12 @@ fn partial_config_keeps_other_defaults_and_typos_fail() {
         typo.to_string().contains("unknown field `framerate`"),
         "{typo}"
     );
-    let backend = serde_json::from_str::<DriversConfig>(r#"{"id_card": {"backend": "serial"}}"#)
+    let backend = serde_json::from_str::<DriversConfig>(r#"{"id_card": {"backend": "usb"}}"#)
         .expect_err("no such backend");
     assert!(
         backend
             .to_string()
-            .contains("unknown variant `serial`, expected `sim`"),
+            .contains("unknown variant `usb`, expected `sim` or `serial`"),
         "{backend}"
     );
 }
@@ -90,4 +90,29 @@ fn a_config_pointing_at_a_missing_file_fails_naming_it() {
     config.camera.sim_script = Some(PathBuf::from("sim/no-such-camera.json"));
     let error = config.open_camera(&assets).err().expect("missing file");
     assert!(error.to_string().contains("no-such-camera.json"), "{error}");
+}
+
+#[test]
+fn serial_backend_needs_a_port_and_exists_only_for_the_reader() {
+    let assets = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets");
+    let mut config = DriversConfig::default();
+    config.id_card.backend = Backend::Serial;
+    let kind = |result: Result<Box<dyn IdCardReader>, DeviceError>| match result {
+        Err(error) => error.kind(),
+        Ok(_) => panic!("expected an error"),
+    };
+    assert_eq!(
+        kind(config.open_id_card_reader(&assets)),
+        DeviceErrorKind::Unsupported
+    );
+    config.id_card.port = Some("/dev/zikao-no-such-port".into());
+    assert_eq!(
+        kind(config.open_id_card_reader(&assets)),
+        DeviceErrorKind::Disconnected
+    );
+    config.camera.backend = Backend::Serial;
+    assert!(matches!(
+        config.open_camera(&assets),
+        Err(DeviceError::Unsupported { .. })
+    ));
 }

@@ -77,6 +77,9 @@ pub fn encode_frame(head: &[u8], data: &[u8]) -> Vec<u8> {
     frame
 }
 
+/// A decoded request: CMD, PARA and any data bytes.
+pub type Request = (u8, u8, Vec<u8>);
+
 /// SW3: the SAM's status byte.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
@@ -278,7 +281,7 @@ impl FrameDecoder {
     }
 
     /// The next complete request (the reader's side, for simulators): `(CMD, PARA, DATA)`.
-    pub fn next_request(&mut self) -> Option<Result<(u8, u8, Vec<u8>), FrameError>> {
+    pub fn next_request(&mut self) -> Option<Result<Request, FrameError>> {
         let frame = match self.next_raw()? {
             Ok(frame) => frame,
             Err(error) => return Some(Err(error)),

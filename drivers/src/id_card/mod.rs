@@ -6,6 +6,7 @@
 
 pub mod frame;
 pub mod link;
+pub mod serial;
 pub mod sim;
 
 use std::time::Duration;
