@@ -13,8 +13,26 @@ struct Graph {
 impl Graph {
     fn load() -> Graph {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        // The graph for the host only: other platforms' crates are not downloaded (offline).
+        let rustc = Command::new("rustc")
+            .arg("-vV")
+            .output()
+            .expect("run rustc -vV");
+        let version = String::from_utf8_lossy(&rustc.stdout).into_owned();
+        let host = version
+            .lines()
+            .find_map(|line| line.strip_prefix("host: "))
+            .expect("rustc -vV names the host")
+            .to_owned();
         let output = Command::new(cargo)
-            .args(["metadata", "--format-version", "1", "--offline"])
+            .args([
+                "metadata",
+                "--format-version",
+                "1",
+                "--offline",
+                "--filter-platform",
+                &host,
+            ])
             .current_dir(zk_tests::repo_root())
             .output()
             .expect("run cargo metadata");
