@@ -84,11 +84,20 @@ pub(crate) fn load_registration(
     conn: &Connection,
     registration_id: &str,
 ) -> Result<Option<Registration>, StoreError> {
+    find_registration(conn, "registration_id", registration_id)
+}
+
+/// The registration whose unique `column` (`registration_id` or `id_number`) equals `value`.
+fn find_registration(
+    conn: &Connection,
+    column: &'static str,
+    value: &str,
+) -> Result<Option<Registration>, StoreError> {
     let mut statement = conn
-        .prepare_cached(&format!("{SELECT_REGISTRATION} WHERE registration_id = ?1"))
+        .prepare_cached(&format!("{SELECT_REGISTRATION} WHERE {column} = ?1"))
         .map_err(StoreError::db("looking up a registration"))?;
     let mut rows = statement
-        .query([registration_id])
+        .query([value])
         .map_err(StoreError::db("looking up a registration"))?;
     match rows
         .next()
@@ -272,21 +281,7 @@ impl Store {
         &self,
         id_number: &str,
     ) -> Result<Option<Registration>, StoreError> {
-        let normalized = normalize_id_number(id_number);
-        let mut statement = self
-            .conn
-            .prepare_cached(&format!("{SELECT_REGISTRATION} WHERE id_number = ?1"))
-            .map_err(StoreError::db("looking up a registration"))?;
-        let mut rows = statement
-            .query([normalized])
-            .map_err(StoreError::db("looking up a registration"))?;
-        match rows
-            .next()
-            .map_err(StoreError::db("looking up a registration"))?
-        {
-            Some(row) => registration_from_row(row).map(Some),
-            None => Ok(None),
-        }
+        find_registration(&self.conn, "id_number", &normalize_id_number(id_number))
     }
 
     /// The registration with this registration id (报名号).
