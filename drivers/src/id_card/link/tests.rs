@@ -4,7 +4,7 @@ use std::io;
 use super::*;
 use crate::error::DeviceErrorKind;
 use crate::id_card::frame::{encode_read_payload, encode_text, PHOTO_LEN};
-use zk_domain::{CardType, Date, Ethnicity, PersonName, Sex, Validity};
+use crate::testing::{answer, reader_card as card};
 
 /// An in-memory reader: answers each request with scripted bytes, delivered in small chunks.
 struct ScriptedPort {
@@ -61,36 +61,6 @@ impl Read for ScriptedPort {
             *slot = self.pending.pop_front().unwrap_or(0);
         }
         Ok(count)
-    }
-}
-
-fn answer(status: Status, data: &[u8]) -> Vec<u8> {
-    Response {
-        sw1: 0,
-        sw2: 0,
-        status,
-        data: data.to_vec(),
-    }
-    .encode()
-}
-
-fn card() -> IdCard {
-    IdCard {
-        card_type: CardType::Resident,
-        name: PersonName::new("李明"),
-        name_en: None,
-        sex: Sex::Male,
-        ethnicity: Some(Ethnicity::from_code(1)),
-        birth_date: Date::from_ymd_opt(1990, 3, 7).unwrap(),
-        address: Some("湖北省武汉市洪山区珞喻路1号".into()),
-        number: "110101199003070011".into(),
-        authority: "武汉市公安局洪山分局".into(),
-        valid_from: Date::from_ymd_opt(2015, 1, 1).unwrap(),
-        valid_to: Validity::Until(Date::from_ymd_opt(2035, 1, 1).unwrap()),
-        permit_number: None,
-        issue_count: None,
-        nationality: None,
-        photo: CardPhoto::Undecoded(vec![0x57; PHOTO_LEN]),
     }
 }
 

@@ -6,43 +6,11 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use serialport::TTYPort;
-use zk_domain::{CardPhoto, CardType, Date, Ethnicity, PersonName, Sex, Validity};
 
 use super::*;
 use crate::error::DeviceErrorKind;
-use crate::id_card::frame::{
-    encode_read_payload, encode_text, FrameDecoder, Response, Status, PHOTO_LEN,
-};
-
-fn card() -> IdCard {
-    IdCard {
-        card_type: CardType::Resident,
-        name: PersonName::new("王芳"),
-        name_en: None,
-        sex: Sex::Female,
-        ethnicity: Some(Ethnicity::from_code(1)),
-        birth_date: Date::from_ymd_opt(1995, 6, 15).unwrap(),
-        address: Some("湖北省武汉市洪山区珞喻路2号".into()),
-        number: "420111199506150246".into(),
-        authority: "武汉市公安局洪山分局".into(),
-        valid_from: Date::from_ymd_opt(2016, 1, 1).unwrap(),
-        valid_to: Validity::Until(Date::from_ymd_opt(2036, 1, 1).unwrap()),
-        permit_number: None,
-        issue_count: None,
-        nationality: None,
-        photo: CardPhoto::Undecoded(vec![0x57; PHOTO_LEN]),
-    }
-}
-
-fn answer(status: Status, data: &[u8]) -> Vec<u8> {
-    Response {
-        sw1: 0,
-        sw2: 0,
-        status,
-        data: data.to_vec(),
-    }
-    .encode()
-}
+use crate::id_card::frame::{encode_read_payload, encode_text, FrameDecoder, Status, PHOTO_LEN};
+use crate::testing::{answer, reader_card as card};
 
 /// Runs a reader on the master end: `respond(cmd, para)` gives the bytes to answer (None: stay
 /// silent). Stops when `stop` is set or the slave side goes away.
