@@ -58,6 +58,7 @@ pub fn reader_card() -> zk_domain::IdCard {
         ethnicity: Some(Ethnicity::from_code(1)),
         birth_date: Date::from_ymd_opt(1990, 3, 7).unwrap(),
         address: Some("湖北省武汉市洪山区珞喻路1号".into()),
+        extra_addresses: Vec::new(),
         number: "110101199003070011".into(),
         authority: "武汉市公安局洪山分局".into(),
         valid_from: Date::from_ymd_opt(2015, 1, 1).unwrap(),

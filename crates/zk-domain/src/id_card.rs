@@ -234,6 +234,8 @@ pub struct IdCard {
     pub birth_date: Date,
     /// Resident and HMT permit cards.
     pub address: Option<String>,
+    /// Additional addresses (追加住址, read with `30 03`), newest last; empty for most cards.
+    pub extra_addresses: Vec<String>,
     /// The card number: GB 11643 for every type but the 2017 foreign card (3 letters + 12 digits).
     pub number: String,
     pub authority: String,

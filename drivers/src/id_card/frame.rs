@@ -12,8 +12,9 @@
 use zk_domain::{CardPhoto, CardType, Date, Ethnicity, IdCard, PersonName, Sex, Validity};
 
 pub const PREAMBLE: [u8; 5] = [0xAA, 0xAA, 0xAA, 0x96, 0x69];
-/// Largest length a real reader sends (text + photo + fingerprint: `09 0A`), with headroom.
-pub const MAX_LEN: usize = 4096;
+/// Largest length accepted: a real reader sends at most `09 0A` (text + photo + fingerprint);
+/// the protocol simulator's decoded JPEG photo needs up to ~4.3 KB.
+pub const MAX_LEN: usize = 8192;
 /// Smallest LEN of any frame: a request's CMD PARA CHK.
 pub const MIN_LEN: usize = 3;
 pub const TEXT_LEN: usize = 256;
@@ -254,6 +255,18 @@ impl FrameDecoder {
         self.buffer.clear();
     }
 
+    /// A frame that has begun but not ended: `(bytes held, bytes the frame needs)`. When a
+    /// deadline passes with one held, the reader sent a truncated frame, not nothing.
+    pub fn partial_frame(&self) -> Option<(usize, usize)> {
+        let start = find_preamble(&self.buffer)?;
+        let held = self.buffer.len() - start;
+        let needed = match self.buffer.get(start + 5..start + 7) {
+            Some(&[high, low]) => 7 + usize::from(u16::from_be_bytes([high, low])),
+            _ => 7,
+        };
+        (held < needed).then_some((held, needed))
+    }
+
     /// The next complete response: `None` while more bytes are needed. A bad frame is returned
     /// as an error once and skipped (the decoder resynchronises one byte after its preamble).
     pub fn next_frame(&mut self) -> Option<Result<Response, FrameError>> {
@@ -460,6 +473,7 @@ pub fn decode_text(text: &[u8; TEXT_LEN], photo: CardPhoto) -> Result<IdCard, Fr
             ethnicity: None,
             birth_date: date(text, 36, "birth_date")?,
             address: optional(field(text, 52, 122, "address")?),
+            extra_addresses: Vec::new(),
             number: field(text, 122, 158, "number")?,
             authority: field(text, 158, 188, "authority")?,
             valid_from: date(text, 188, "valid_from")?,
@@ -477,6 +491,7 @@ pub fn decode_text(text: &[u8; TEXT_LEN], photo: CardPhoto) -> Result<IdCard, Fr
             ethnicity: None,
             birth_date: date(text, 220, "birth_date")?,
             address: None,
+            extra_addresses: Vec::new(),
             number: field(text, 122, 152, "number")?,
             authority: field(text, 240, 248, "authority")?,
             valid_from: date(text, 188, "valid_from")?,
@@ -500,6 +515,7 @@ pub fn decode_text(text: &[u8; TEXT_LEN], photo: CardPhoto) -> Result<IdCard, Fr
                 ethnicity: None,
                 birth_date: date(text, 36, "birth_date")?,
                 address: None,
+                extra_addresses: Vec::new(),
                 number: field(text, 122, 158, "number")?,
                 authority: String::new(),
                 valid_from: date(text, 188, "valid_from")?,
@@ -524,6 +540,7 @@ pub fn decode_text(text: &[u8; TEXT_LEN], photo: CardPhoto) -> Result<IdCard, Fr
                 ethnicity: Some(ethnicity),
                 birth_date: date(text, 36, "birth_date")?,
                 address: optional(field(text, 52, 122, "address")?),
+                extra_addresses: Vec::new(),
                 number: field(text, 122, 158, "number")?,
                 authority: field(text, 158, 188, "authority")?,
                 valid_from: date(text, 188, "valid_from")?,
@@ -625,3 +642,83 @@ pub fn encode_text(card: &IdCard) -> [u8; TEXT_LEN] {
 
 #[cfg(test)]
 mod tests;
+
+/// One additional-address record (`30 03`): 35 UCS-2LE characters, space padded.
+pub const EXTRA_ADDRESS_LEN: usize = 70;
+
+/// Decodes a `30 03` answer: k × 70-byte records, blank records skipped.
+pub fn parse_extra_addresses(data: &[u8]) -> Result<Vec<String>, FrameError> {
+    if data.is_empty() || data.len() % EXTRA_ADDRESS_LEN != 0 {
+        return Err(FrameError::Payload(
+            "additional address is not a whole number of 70-byte records",
+        ));
+    }
+    let mut addresses = Vec::new();
+    for record in data.chunks_exact(EXTRA_ADDRESS_LEN) {
+        let units: Vec<u16> = record
+            .chunks_exact(2)
+            .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
+            .collect();
+        let text: String = char::decode_utf16(units)
+            .collect::<Result<String, _>>()
+            .map_err(|_| FrameError::Text {
+                field: "extra_address",
+            })?;
+        let text = text.trim_matches([' ', '\0']).to_owned();
+        if !text.is_empty() {
+            addresses.push(text);
+        }
+    }
+    Ok(addresses)
+}
+
+/// Builds a `30 03` answer's data (the simulator's side); each address is cut to 35 characters.
+pub fn encode_extra_addresses(addresses: &[String]) -> Vec<u8> {
+    let mut data = Vec::with_capacity(addresses.len() * EXTRA_ADDRESS_LEN);
+    for address in addresses {
+        let mut record = [0u8; EXTRA_ADDRESS_LEN];
+        let mut units = address.encode_utf16().chain(std::iter::repeat(0x20));
+        for pair in record.chunks_exact_mut(2) {
+            let unit = units.next().unwrap_or(0x20);
+            pair.copy_from_slice(&unit.to_le_bytes());
+        }
+        data.extend_from_slice(&record);
+    }
+    data
+}
+
+/// Formats a `12 FF` answer (16 bytes, little endian `u16 u16 u32 u32 u32`) the way vendor tools
+/// print a SAM ID: `05.01-20200101-0123456789-1234567890`.
+pub fn parse_sam_id(data: &[u8]) -> Result<String, FrameError> {
+    let Ok(bytes) = <[u8; 16]>::try_from(data) else {
+        return Err(FrameError::Payload("a SAM ID is 16 bytes"));
+    };
+    let u16_at = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]);
+    let u32_at = |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+    Ok(format!(
+        "{:02}.{:02}-{:08}-{:010}-{:010}",
+        u16_at(0),
+        u16_at(2),
+        u32_at(4),
+        u32_at(8),
+        u32_at(12)
+    ))
+}
+
+/// The inverse of [`parse_sam_id`], for the simulator: `None` unless `text` has that shape.
+pub fn encode_sam_id(text: &str) -> Option<[u8; 16]> {
+    let (head, rest) = text.split_once('-')?;
+    let (a, b) = head.split_once('.')?;
+    let mut parts = rest.split('-');
+    let (c, d, e) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let mut bytes = [0u8; 16];
+    bytes[0..2].copy_from_slice(&a.parse::<u16>().ok()?.to_le_bytes());
+    bytes[2..4].copy_from_slice(&b.parse::<u16>().ok()?.to_le_bytes());
+    bytes[4..8].copy_from_slice(&c.parse::<u32>().ok()?.to_le_bytes());
+    bytes[8..12].copy_from_slice(&d.parse::<u32>().ok()?.to_le_bytes());
+    bytes[12..16].copy_from_slice(&e.parse::<u32>().ok()?.to_le_bytes());
+    Some(bytes)
+}

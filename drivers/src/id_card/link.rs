@@ -60,6 +60,13 @@ impl<P: Read + Write> SamLink<P> {
                 });
             }
             if Instant::now() >= deadline {
+                if let Some((held, needed)) = self.decoder.partial_frame() {
+                    tracing::warn!(?command, held, needed, "truncated reader frame");
+                    return Err(DeviceError::CorruptData {
+                        device: DEVICE,
+                        detail: format!("truncated frame: {held} of {needed} bytes arrived"),
+                    });
+                }
                 let waited_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
                 return Err(DeviceError::Timeout {
                     device: DEVICE,
@@ -124,6 +131,36 @@ impl<P: Read + Write> SamLink<P> {
                 device: DEVICE,
                 detail: error.to_string(),
             })
+    }
+}
+
+impl<P: Read + Write> SamLink<P> {
+    /// The additional addresses (`30 03`) of the selected card: empty when it has none (`91`).
+    pub fn read_extra_addresses(&mut self) -> Result<Vec<String>, DeviceError> {
+        let response = self.exchange(
+            Command::ReadExtraAddress,
+            default_timeout(Command::ReadExtraAddress),
+        )?;
+        match response.status {
+            Status::Success => frame::parse_extra_addresses(&response.data).map_err(|error| {
+                DeviceError::CorruptData {
+                    device: DEVICE,
+                    detail: error.to_string(),
+                }
+            }),
+            Status::NoSuchItem => Ok(Vec::new()),
+            other => Err(status_error(other)),
+        }
+    }
+
+    /// The SAM's ID (`12 FF`), formatted as vendor tools print it.
+    pub fn sam_id(&mut self) -> Result<String, DeviceError> {
+        let response = self.exchange(Command::SamId, default_timeout(Command::SamId))?;
+        expect(&response, Status::Success)?;
+        frame::parse_sam_id(&response.data).map_err(|error| DeviceError::CorruptData {
+            device: DEVICE,
+            detail: error.to_string(),
+        })
     }
 }
 

@@ -1,11 +1,21 @@
 //! Second-generation ID card readers.
 //!
 //! The kiosk needs one thing from a reader: the card that is on it now, or word that none was
-//! placed in time. Real readers (the SAM serial protocol) arrive in a later change; [`sim`] is the
-//! simulator, which is also the demo mode.
+//! placed in time.
+//!
+//! - [`frame`]: the GA/T 467 codec (pure); [`link`]: the command exchange over any byte stream;
+//!   [`serial`]: [`serial::SerialIdCardReader`], the real backend over `serialport`;
+//!   [`photo`]: chip photo decoders (vendor library, decoded images).
+//! - [`sam_sim`] + [`pty_sim`]: a protocol-level reader simulator on a pseudo-terminal, which the
+//!   real serial backend talks to (the demo's reader and the driver's integration tests).
+//! - [`sim`]: an in-process script simulator for app-level tests (no protocol).
 
 pub mod frame;
 pub mod link;
+pub mod photo;
+#[cfg(unix)]
+pub mod pty_sim;
+pub mod sam_sim;
 pub mod serial;
 pub mod sim;
 

@@ -125,7 +125,9 @@ fn parse_script(
     raw.into_iter()
         .map(|event| match event {
             RawEvent::Card(parsed) => {
-                let ParsedCard { mut card, photo } = *parsed;
+                let ParsedCard {
+                    mut card, photo, ..
+                } = *parsed;
                 if let Some(relative) = photo {
                     card.photo = CardPhoto::Decoded(load_photo(&base_dir.join(relative))?);
                 }
@@ -137,7 +139,7 @@ fn parse_script(
         .collect()
 }
 
-fn load_photo(path: &Path) -> Result<Vec<u8>, DeviceError> {
+pub(crate) fn load_photo(path: &Path) -> Result<Vec<u8>, DeviceError> {
     let bytes = sim::read_bytes(DEVICE, "card photo", path)?;
     match image::guess_format(&bytes) {
         Ok(image::ImageFormat::Jpeg | image::ImageFormat::Png | image::ImageFormat::Bmp) => {
@@ -185,9 +187,11 @@ impl TryFrom<bool> for NoneFlag {
 /// A card event checked while parsing, so errors carry the script's line and column.
 #[derive(Deserialize)]
 #[serde(try_from = "CardFields")]
-struct ParsedCard {
-    card: IdCard,
-    photo: Option<String>,
+pub(crate) struct ParsedCard {
+    pub(crate) card: IdCard,
+    pub(crate) photo: Option<String>,
+    /// Additional addresses (追加住址) the chip answers to `30 03`; the protocol simulator's.
+    pub(crate) extra_address: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -226,6 +230,8 @@ struct CardFields {
     nationality: Option<String>,
     #[serde(default)]
     photo: Option<String>,
+    #[serde(default)]
+    extra_address: Vec<String>,
 }
 
 impl TryFrom<CardFields> for ParsedCard {
@@ -267,6 +273,7 @@ impl TryFrom<CardFields> for ParsedCard {
             ethnicity,
             birth_date: parse_date("birth_date", &fields.birth_date)?,
             address: fields.address,
+            extra_addresses: fields.extra_address.clone(),
             number: fields.number,
             authority: fields.authority,
             valid_from: parse_date("valid_from", &fields.valid_from)?,
@@ -279,6 +286,7 @@ impl TryFrom<CardFields> for ParsedCard {
         Ok(ParsedCard {
             card,
             photo: fields.photo,
+            extra_address: fields.extra_address,
         })
     }
 }

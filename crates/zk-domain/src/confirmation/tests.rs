@@ -25,6 +25,7 @@ fn card() -> IdCard {
         ethnicity: Some(Ethnicity::from_code(1)),
         birth_date: date(1990, 3, 7),
         address: Some("湖北省武汉市".into()),
+        extra_addresses: Vec::new(),
         number: "110101199003070011".into(),
         authority: "武汉市公安局".into(),
         valid_from: date(2015, 1, 1),

@@ -9,6 +9,7 @@ pub(crate) fn sample_card() -> IdCard {
         ethnicity: Some(Ethnicity::from_code(1)),
         birth_date: Date::from_ymd_opt(1990, 3, 7).unwrap(),
         address: Some("北京市东城区某街道1号".into()),
+        extra_addresses: Vec::new(),
         number: "110101199003070011".into(),
         authority: "北京市公安局东城分局".into(),
         valid_from: Date::from_ymd_opt(2015, 1, 1).unwrap(),
@@ -116,6 +117,7 @@ fn other_card_types() {
         nationality: Some("USA".into()),
         ethnicity: None,
         address: None,
+        extra_addresses: Vec::new(),
         ..sample_card()
     };
     assert_eq!(foreign_2017.id_number(), Ok(None));

@@ -10,6 +10,7 @@ fn card() -> IdCard {
         ethnicity: Some(Ethnicity::from_code(1)),
         birth_date: Date::from_ymd_opt(1990, 3, 7).unwrap(),
         address: Some("北京市东城区".into()),
+        extra_addresses: Vec::new(),
         number: "110101199003070011".into(),
         authority: "北京市公安局".into(),
         valid_from: Date::from_ymd_opt(2015, 1, 1).unwrap(),

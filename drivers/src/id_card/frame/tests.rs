@@ -145,6 +145,7 @@ fn resident() -> IdCard {
         ethnicity: Some(Ethnicity::from_code(5)),
         birth_date: date(1998, 9, 20),
         address: Some("湖北省武汉市江岸区沿江大道3号".into()),
+        extra_addresses: Vec::new(),
         number: "42010219980920046X".into(),
         authority: "武汉市公安局江岸分局".into(),
         valid_from: date(2018, 1, 1),
@@ -174,6 +175,7 @@ fn text_round_trips_for_every_card_type() {
         sex: Sex::Male,
         ethnicity: None,
         address: None,
+        extra_addresses: Vec::new(),
         number: "USA110090030701".into(),
         authority: "1500".into(),
         nationality: Some("USA".into()),
@@ -185,6 +187,7 @@ fn text_round_trips_for_every_card_type() {
         name_en: Some("MARIA ALEXANDRA KONSTANTINOPOULOU-PAPADOPOULOS".into()),
         ethnicity: None,
         address: None,
+        extra_addresses: Vec::new(),
         number: "911840199809200047".into(),
         authority: String::new(),
         issue_count: Some("00".into()),
@@ -267,6 +270,50 @@ fn malformed_text_fields_are_errors() {
         decode_text(&text, CardPhoto::Missing),
         Err(FrameError::Text { field: "sex" })
     );
+}
+
+#[test]
+fn partial_frames_are_reported() {
+    let frame = Command::SamStatus.encode();
+    let mut decoder = FrameDecoder::new();
+    assert_eq!(decoder.partial_frame(), None);
+    decoder.push(&[0x12, 0x34]);
+    assert_eq!(decoder.partial_frame(), None, "junk is not a frame");
+    decoder.push(&frame[..6]);
+    assert_eq!(decoder.partial_frame(), Some((6, 7)));
+    decoder.push(&frame[6..9]);
+    assert_eq!(decoder.partial_frame(), Some((9, 10)));
+    decoder.push(&frame[9..]);
+    assert_eq!(decoder.partial_frame(), None);
+}
+
+#[test]
+fn extra_addresses_and_sam_id() {
+    let addresses = vec![
+        "湖北省武汉市武昌区中北路100号".to_owned(),
+        "湖北省武汉市江汉区解放大道200号".to_owned(),
+    ];
+    let data = encode_extra_addresses(&addresses);
+    assert_eq!(data.len(), 2 * EXTRA_ADDRESS_LEN);
+    assert_eq!(parse_extra_addresses(&data).unwrap(), addresses);
+    assert!(parse_extra_addresses(&data[..69]).is_err());
+    assert!(parse_extra_addresses(&[]).is_err());
+    // An unpaired surrogate is malformed text, not a panic.
+    let mut bad = data.clone();
+    bad[0..2].copy_from_slice(&0xD800u16.to_le_bytes());
+    bad[2..4].copy_from_slice(&0x0041u16.to_le_bytes());
+    assert!(parse_extra_addresses(&bad).is_err());
+
+    // The research note's example frame (without its stray trailing byte).
+    let frame = hex("AA AA AA 96 69 00 14 00 00 90 05 00 01 00 A5 3A 34 01 15 CD 5B 07 D2 02 96 49 A1");
+    let mut decoder = FrameDecoder::new();
+    decoder.push(&frame);
+    let response = decoder.next_frame().unwrap().unwrap();
+    let id = parse_sam_id(&response.data).unwrap();
+    assert_eq!(id, "05.01-20200101-0123456789-1234567890");
+    assert_eq!(encode_sam_id(&id).unwrap().to_vec(), response.data);
+    assert!(parse_sam_id(&response.data[..15]).is_err());
+    assert_eq!(encode_sam_id("05.01-x-1-2"), None);
 }
 
 #[test]

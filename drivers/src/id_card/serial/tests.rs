@@ -101,7 +101,7 @@ fn corrupt_frame_and_silence_are_distinct_errors() {
         DeviceErrorKind::CorruptData
     );
     assert_eq!(
-        reader.link.status().unwrap_err().kind(),
+        reader.link.as_mut().unwrap().status().unwrap_err().kind(),
         DeviceErrorKind::Timeout
     );
     stop.store(true, Ordering::SeqCst);
