@@ -23,6 +23,7 @@ pub use camera::sim::SimCamera;
 pub use camera::{Camera, Frame};
 pub use error::{Device, DeviceError, DeviceErrorKind};
 pub use id_card::sim::{SimCardEvent, SimIdCardReader};
+pub use id_card::photo::{PhotoDecoderKind, VendorDecoderConfig};
 pub use id_card::IdCardReader;
 pub use microphone::sim::SimMicrophone;
 pub use microphone::{AudioClip, Microphone, SAMPLE_RATE};
@@ -65,8 +66,15 @@ pub struct IdCardConfig {
     pub backend: Backend,
     /// The simulator's card script.
     pub sim_script: PathBuf,
-    /// The reader's serial port for the `serial` backend (`/dev/ttyUSB0`, `COM3`).
+    /// The simulated SAM's baud rate (the serial driver probes for it).
+    pub sim_baud: u32,
+    /// The reader's serial port for the `serial` backend (`/dev/ttyUSB0`, `COM3`), or `auto`
+    /// to scan the serial ports for one that answers.
     pub port: Option<String>,
+    /// How chip photos are decoded: `none`, `image` (readers that deliver BMP/JPEG, and the
+    /// simulator) or `vendor` (the library in `vendor_decoder`).
+    pub photo_decoder: PhotoDecoderKind,
+    pub vendor_decoder: VendorDecoderConfig,
 }
 
 impl Default for IdCardConfig {
@@ -74,8 +82,22 @@ impl Default for IdCardConfig {
         IdCardConfig {
             backend: Backend::Sim,
             sim_script: PathBuf::from("sim/cards.json"),
+            sim_baud: 115_200,
             port: None,
+            photo_decoder: PhotoDecoderKind::Image,
+            vendor_decoder: VendorDecoderConfig::default(),
         }
+    }
+}
+
+impl IdCardConfig {
+    fn photo_decoder(&self) -> Result<Option<Box<dyn id_card::photo::PhotoDecoder>>, DeviceError> {
+        id_card::photo::open_decoder(self.photo_decoder, &self.vendor_decoder).map_err(|error| {
+            DeviceError::Unsupported {
+                device: Device::IdCardReader,
+                detail: format!("photo decoder: {error}"),
+            }
+        })
     }
 }
 
@@ -147,17 +169,32 @@ impl DriversConfig {
         &self,
         assets_dir: &Path,
     ) -> Result<Box<dyn IdCardReader>, DeviceError> {
-        match self.id_card.backend {
-            Backend::Sim => Ok(Box::new(SimIdCardReader::from_file(
-                &assets_dir.join(&self.id_card.sim_script),
+        let config = &self.id_card;
+        match config.backend {
+            #[cfg(unix)]
+            Backend::Sim => Ok(Box::new(id_card::SimulatedSerialReader::start(
+                &assets_dir.join(&config.sim_script),
+                config.sim_baud,
+                id_card::sam_sim::Timing::REALISTIC,
+                config.photo_decoder()?,
             )?)),
-            Backend::Serial => match &self.id_card.port {
-                Some(port) => Ok(Box::new(id_card::serial::SerialIdCardReader::open(port)?)),
-                None => Err(DeviceError::Unsupported {
-                    device: Device::IdCardReader,
-                    detail: "the serial backend without a port; set drivers.id_card.port".into(),
-                }),
-            },
+            #[cfg(not(unix))]
+            Backend::Sim => Ok(Box::new(SimIdCardReader::from_file(
+                &assets_dir.join(&config.sim_script),
+            )?)),
+            Backend::Serial => {
+                let reader = match config.port.as_deref() {
+                    Some("auto") => id_card::serial::SerialIdCardReader::open_auto()?,
+                    Some(port) => id_card::serial::SerialIdCardReader::open(port)?,
+                    None => {
+                        return Err(DeviceError::Unsupported {
+                            device: Device::IdCardReader,
+                            detail: "the serial backend without a port; set drivers.id_card.port (a path, or \"auto\")".into(),
+                        })
+                    }
+                };
+                Ok(Box::new(reader.with_photo_decoder(config.photo_decoder()?)))
+            }
         }
     }
 

@@ -6,7 +6,8 @@
 //! - C fails liveness three times (scripted low lip-sync score), the step routes to staff, staff
 //!   approve after comparing the face by eye, and C is confirmed.
 //!
-//! Face scores are SIMULATED (`SimFaceMatcher`, `assets/sim/matcher.json`); everything else —
+//! Face scores are SIMULATED (`SimFaceMatcher`, `assets/sim/matcher.json`). The ID card reader is
+//! the protocol simulator on a pseudo-terminal driven by the real serial driver. Everything else —
 //! validation, roster match, state machine, encryption, commit — is the real code.
 
 use std::path::Path;
@@ -16,7 +17,9 @@ use std::sync::{Arc, Mutex};
 use rand::SeedableRng;
 use zk_domain::{Decision, Input, ReasonCode, SerialBlock};
 use zk_drivers::camera::sim::SimCamera;
-use zk_drivers::id_card::sim::SimIdCardReader;
+use zk_drivers::id_card::photo::ImagePhotoDecoder;
+use zk_drivers::id_card::sam_sim::Timing;
+use zk_drivers::id_card::SimulatedSerialReader;
 use zk_drivers::microphone::sim::SimMicrophone;
 use zk_drivers::signature::sim::SimSignaturePad;
 use zk_drivers::{Camera, DeviceError, Frame};
@@ -152,8 +155,18 @@ pub fn run(
         assets,
         &["candidate-a-live.jpg"],
     )?)));
+    let reader = SimulatedSerialReader::start(
+        &sim.join("cards.json"),
+        config.drivers.id_card.sim_baud,
+        Timing::REALISTIC,
+        Some(Box::new(ImagePhotoDecoder)),
+    )?;
+    out(&format!(
+        "reader: the protocol simulator on {} with the real serial driver (GA/T 467 frames over a pseudo-terminal)",
+        reader.simulator().slave_path().display()
+    ));
     let devices = Devices {
-        reader: Box::new(SimIdCardReader::from_file(&sim.join("cards.json"))?),
+        reader: Box::new(reader),
         camera: Box::new(camera.clone()),
         microphone: Box::new(SimMicrophone::from_file(&sim.join("digits.wav"))?),
         signature_pad: Box::new(SimSignaturePad::from_file(&sim.join("signature.json"))?),

@@ -34,3 +34,43 @@ pub trait IdCardReader: Send {
     /// `MediaRemoved`: the card was taken off mid-read; other kinds as in [`DeviceError::kind`].
     fn read(&mut self, timeout: Duration) -> Result<Option<IdCard>, DeviceError>;
 }
+
+/// The demo's and the simulator backend's reader: the protocol simulator on a pseudo-terminal
+/// with the real [`serial::SerialIdCardReader`] talking to it, so every read crosses the real
+/// driver, codec and tty layer.
+#[cfg(unix)]
+pub struct SimulatedSerialReader {
+    reader: serial::SerialIdCardReader,
+    simulator: pty_sim::PtySimulator,
+}
+
+#[cfg(unix)]
+impl SimulatedSerialReader {
+    /// Starts the simulator on `script` at `baud` and opens the serial driver on its pty.
+    pub fn start(
+        script: &std::path::Path,
+        baud: u32,
+        timing: sam_sim::Timing,
+        decoder: Option<Box<dyn photo::PhotoDecoder>>,
+    ) -> Result<SimulatedSerialReader, DeviceError> {
+        let sam = sam_sim::SamSimulator::from_file(script, baud, timing)?;
+        let simulator = pty_sim::PtySimulator::start(sam, None)?;
+        let path = simulator.path();
+        let reader = serial::SerialIdCardReader::open(&path.to_string_lossy())?
+            .with_photo_decoder(decoder);
+        tracing::info!(path = %path.display(), "simulated ID card reader on a pseudo-terminal");
+        Ok(SimulatedSerialReader { reader, simulator })
+    }
+
+    /// The simulator, to queue placements and faults at run time.
+    pub fn simulator(&self) -> &pty_sim::PtySimulator {
+        &self.simulator
+    }
+}
+
+#[cfg(unix)]
+impl IdCardReader for SimulatedSerialReader {
+    fn read(&mut self, timeout: Duration) -> Result<Option<IdCard>, DeviceError> {
+        self.reader.read(timeout)
+    }
+}
