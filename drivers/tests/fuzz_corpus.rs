@@ -48,9 +48,8 @@ fn replay(target: &str, check: fn(&[u8])) {
 
     let mut failures = Vec::new();
     for path in corpus_files.iter().chain(&regression_files) {
-        let input = std::fs::read(path).unwrap_or_else(|error| {
-            panic!("cannot read fuzz input {}: {error}", path.display())
-        });
+        let input = std::fs::read(path)
+            .unwrap_or_else(|error| panic!("cannot read fuzz input {}: {error}", path.display()));
         if let Err(panic) = catch_unwind(AssertUnwindSafe(|| check(&input))) {
             let message = panic
                 .downcast_ref::<String>()
@@ -86,10 +85,21 @@ fn chunk_sizes_cover_the_stream() {
     for control in [0u8, 1, 2, 37, 255] {
         for len in [0usize, 1, 5, 300] {
             let sizes = fuzz_checks::chunk_sizes(control, len);
-            assert_eq!(sizes.iter().sum::<usize>(), len, "control {control}, len {len}");
-            let max = if control == 0 { len } else { usize::from(control) };
+            assert_eq!(
+                sizes.iter().sum::<usize>(),
+                len,
+                "control {control}, len {len}"
+            );
+            let max = if control == 0 {
+                len
+            } else {
+                usize::from(control)
+            };
             assert!(sizes.iter().all(|&size| size <= max), "control {control}");
-            assert!(len == 0 || sizes.iter().all(|&size| size > 0), "control {control}");
+            assert!(
+                len == 0 || sizes.iter().all(|&size| size > 0),
+                "control {control}"
+            );
         }
     }
 }

@@ -52,9 +52,11 @@ impl Setup {
 /// Writes `events` as a script beside a face photo and starts the simulator behind a link.
 fn start(events: &[&str], baud: u32) -> Setup {
     let dir = tempfile::tempdir().unwrap();
-    RgbImage::from_fn(204, 252, |x, y| Rgb([(x % 256) as u8, (y % 256) as u8, 128]))
-        .save(dir.path().join("face.png"))
-        .unwrap();
+    RgbImage::from_fn(204, 252, |x, y| {
+        Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+    })
+    .save(dir.path().join("face.png"))
+    .unwrap();
     let script = dir.path().join("cards.json");
     std::fs::write(&script, format!("[{}]", events.join(",\n"))).unwrap();
     let sim = SamSimulator::from_file(&script, baud, Timing::INSTANT).unwrap();
@@ -74,7 +76,9 @@ fn read_card(reader: &mut SerialIdCardReader) -> zk_domain::IdCard {
 }
 
 /// Reads until a card arrives (or 10 s pass), returning the error kinds seen on the way.
-fn read_through_errors(reader: &mut SerialIdCardReader) -> (Vec<DeviceErrorKind>, zk_domain::IdCard) {
+fn read_through_errors(
+    reader: &mut SerialIdCardReader,
+) -> (Vec<DeviceErrorKind>, zk_domain::IdCard) {
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut errors = Vec::new();
     while Instant::now() < deadline {
@@ -109,7 +113,10 @@ fn every_card_type_reads_once_per_placement() {
     assert_eq!(resident.number, "42010219980920046X");
     assert_eq!(resident.name, zk_domain::PersonName::new("阿依古丽·买买提"));
     assert_eq!(resident.valid_to, Validity::LongTerm);
-    assert_eq!(resident.extra_addresses, vec!["湖北省武汉市武昌区中北路100号"]);
+    assert_eq!(
+        resident.extra_addresses,
+        vec!["湖北省武汉市武昌区中北路100号"]
+    );
     assert_photo_is_the_packed_jpeg(&resident);
 
     let hmt = read_card(&mut reader);
@@ -137,16 +144,20 @@ fn without_a_decoder_or_with_a_wlt_the_photo_stays_undecoded() {
     let setup = start(&[RESIDENT], 115_200);
     let mut reader = SerialIdCardReader::open(&setup.path()).unwrap();
     let card = read_card(&mut reader);
-    assert!(matches!(card.photo, CardPhoto::Undecoded(_)), "{:?}", card.photo);
+    assert!(
+        matches!(card.photo, CardPhoto::Undecoded(_)),
+        "{:?}",
+        card.photo
+    );
 
     // A real chip's WLT block: the image decoder refuses it, the card still reads.
     let mut wlt_card = card.clone();
     let mut wlt = vec![0u8; 1024];
     wlt[..6].copy_from_slice(&[0x57, 0x4C, 0x66, 0x00, 0x7E, 0x00]);
     wlt_card.photo = CardPhoto::Undecoded(wlt.clone());
-    setup
-        .sim
-        .push(SamEvent::Card(Box::new(SimCard::from_card(&wlt_card, Vec::new()).unwrap())));
+    setup.sim.push(SamEvent::Card(Box::new(
+        SimCard::from_card(&wlt_card, Vec::new()).unwrap(),
+    )));
     let mut reader = reader.with_photo_decoder(Some(Box::new(ImagePhotoDecoder)));
     let card = read_card(&mut reader);
     assert_eq!(card.photo, CardPhoto::Undecoded(wlt));
@@ -160,7 +171,10 @@ fn fault_then_card(fault_event: &str, kind: DeviceErrorKind) {
     let mut reader = setup.reader();
     let error = reader.read(Duration::from_secs(5)).unwrap_err();
     assert_eq!(error.kind(), kind, "{fault_event}: {error:?}");
-    assert!(!error.to_string().contains("42010219980920046X"), "no personal data in errors");
+    assert!(
+        !error.to_string().contains("42010219980920046X"),
+        "no personal data in errors"
+    );
     let (_, card) = read_through_errors(&mut reader);
     assert_eq!(card.number, "42010219980920046X", "{fault_event}");
 }
@@ -210,7 +224,11 @@ fn slow_garbled_and_split_answers_still_read() {
     ] {
         let setup = start(&[&event, RESIDENT], 115_200);
         let mut reader = setup.reader();
-        assert_eq!(read_card(&mut reader).number, "42010219980920046X", "{event}");
+        assert_eq!(
+            read_card(&mut reader).number,
+            "42010219980920046X",
+            "{event}"
+        );
     }
 }
 
@@ -222,7 +240,12 @@ fn a_pulled_cable_recovers_when_plugged_back_without_reopening() {
     assert_eq!(error.kind(), DeviceErrorKind::Disconnected, "{error:?}");
     assert!(!reader.is_connected());
     let (errors, card) = read_through_errors(&mut reader);
-    assert!(errors.iter().all(|kind| *kind == DeviceErrorKind::Disconnected), "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .all(|kind| *kind == DeviceErrorKind::Disconnected),
+        "{errors:?}"
+    );
     assert_eq!(card.number, "42010219980920046X");
     assert!(reader.is_connected());
 }
@@ -234,7 +257,10 @@ fn a_cable_that_stays_pulled_stays_disconnected() {
     for _ in 0..3 {
         let error = reader.read(Duration::from_millis(500)).unwrap_err();
         assert_eq!(error.kind(), DeviceErrorKind::Disconnected);
-        assert!(error.to_string().contains("cable") || error.to_string().contains("connect"), "{error}");
+        assert!(
+            error.to_string().contains("cable") || error.to_string().contains("connect"),
+            "{error}"
+        );
     }
     assert!(!setup.sim.is_plugged());
 }
@@ -249,7 +275,10 @@ fn a_reader_at_another_rate_is_found_by_probing() {
 
 #[test]
 fn a_rate_change_mid_session_is_probed_again() {
-    let setup = start(&[r#"{"fault": "wrong_baud", "baud": 19200}"#, RESIDENT], 115_200);
+    let setup = start(
+        &[r#"{"fault": "wrong_baud", "baud": 19200}"#, RESIDENT],
+        115_200,
+    );
     let mut reader = setup.reader();
     assert_eq!(reader.baud_rate(), 115_200);
     let (errors, card) = read_through_errors(&mut reader);
@@ -261,7 +290,12 @@ fn a_rate_change_mid_session_is_probed_again() {
 #[test]
 fn port_probing_reports_what_answered() {
     let setup = start(&[RESIDENT], 115_200);
-    let missing = setup.dir.path().join("ttyNONE").to_string_lossy().into_owned();
+    let missing = setup
+        .dir
+        .path()
+        .join("ttyNONE")
+        .to_string_lossy()
+        .into_owned();
     let probes = probe_ports(&[missing.clone(), setup.path()]);
     assert_eq!(probes[0].path, missing);
     assert_eq!(
@@ -281,5 +315,8 @@ fn a_port_with_something_else_on_it_is_not_a_reader() {
     let started = Instant::now();
     let error = SerialIdCardReader::open(path.to_str().unwrap()).unwrap_err();
     assert_eq!(error.kind(), DeviceErrorKind::Timeout, "{error:?}");
-    assert!(started.elapsed() < Duration::from_secs(5), "probing all rates is bounded");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "probing all rates is bounded"
+    );
 }

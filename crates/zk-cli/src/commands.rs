@@ -53,7 +53,7 @@ impl Context {
         Ok(Store::open(&dir)?)
     }
 
-    fn config(&self) -> Result<AppConfig, CliError> {
+    pub fn config(&self) -> Result<AppConfig, CliError> {
         Ok(AppConfig::load(self.config.as_deref())?)
     }
 }

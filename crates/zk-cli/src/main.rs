@@ -3,6 +3,7 @@
 //! that says what to do.
 #![forbid(unsafe_code)]
 
+mod card;
 mod commands;
 mod output;
 
@@ -45,8 +46,67 @@ enum Command {
     /// The tamper-evident audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The ID card reader: read a card, find the reader's port.
+    #[command(subcommand)]
+    Card(CardCommand),
+    /// The ID card reader simulator.
+    #[command(subcommand)]
+    Reader(ReaderCommand),
     /// Run three scripted candidates through the whole flow with simulated devices.
     Demo,
+}
+
+#[derive(Subcommand)]
+enum CardCommand {
+    /// Read one card and print its fields (ID number and name masked unless --reveal) and the
+    /// photo's format and size, or the reader's error.
+    Read {
+        /// A serial port path, or `auto` to scan; default: the configured reader
+        /// (drivers.id_card; the simulator unless configured otherwise).
+        #[arg(long)]
+        port: Option<String>,
+        /// Open at this rate only (default: probe 115200, 57600, 38400, 19200, 9600).
+        #[arg(long)]
+        baud: Option<u32>,
+        /// Seconds to wait for a card.
+        #[arg(long, default_value_t = 15)]
+        timeout: u64,
+        /// Photo decoder: none | image | vendor (default: drivers.id_card.photo_decoder).
+        #[arg(long)]
+        decoder: Option<String>,
+        #[arg(long)]
+        json: bool,
+        /// Print the ID number, name, birth date and addresses in full.
+        #[arg(long)]
+        reveal: bool,
+    },
+    /// List candidate serial ports and what answered on each.
+    Ports {
+        /// Also probe this path (e.g. a simulator's pty); repeatable.
+        #[arg(long = "also")]
+        also: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReaderCommand {
+    /// Serve a card script on a pseudo-terminal with the reader protocol; prints the path to open.
+    Simulate {
+        /// The card script (assets/sim/cards.json format, plus protocol faults).
+        #[arg(long)]
+        script: PathBuf,
+        /// The simulated SAM's rate.
+        #[arg(long, default_value_t = 115_200)]
+        baud: u32,
+        /// A stable symlink to the pty (kept across simulated unplug/replug).
+        #[arg(long)]
+        link: Option<PathBuf>,
+        /// Answer at once instead of with a real SAM's delays.
+        #[arg(long)]
+        instant: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -125,6 +185,21 @@ enum AuditCommand {
     },
 }
 
+fn parse_decoder(
+    text: Option<&str>,
+) -> Result<Option<zk_drivers::PhotoDecoderKind>, commands::CliError> {
+    use zk_drivers::PhotoDecoderKind;
+    match text {
+        None => Ok(None),
+        Some("none") => Ok(Some(PhotoDecoderKind::None)),
+        Some("image") => Ok(Some(PhotoDecoderKind::Image)),
+        Some("vendor") => Ok(Some(PhotoDecoderKind::Vendor)),
+        Some(other) => Err(commands::CliError::Usage(format!(
+            "--decoder {other:?}: use none, image or vendor"
+        ))),
+    }
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -163,6 +238,34 @@ fn main() -> ExitCode {
             json,
         }) => commands::confirmations_list(&context, limit, offset, json),
         Command::Audit(AuditCommand::Verify { json }) => commands::audit_verify(&context, json),
+        Command::Card(CardCommand::Read {
+            port,
+            baud,
+            timeout,
+            decoder,
+            json,
+            reveal,
+        }) => match parse_decoder(decoder.as_deref()) {
+            Ok(decoder) => card::read(
+                &context,
+                &card::ReadOptions {
+                    port: port.as_deref(),
+                    baud,
+                    timeout: std::time::Duration::from_secs(timeout),
+                    decoder,
+                    json,
+                    reveal,
+                },
+            ),
+            Err(error) => Err(error),
+        },
+        Command::Card(CardCommand::Ports { also, json }) => card::ports(&also, json),
+        Command::Reader(ReaderCommand::Simulate {
+            script,
+            baud,
+            link,
+            instant,
+        }) => card::simulate(&script, baud, link.as_deref(), instant),
         Command::Demo => commands::demo(&context),
     };
     match result {

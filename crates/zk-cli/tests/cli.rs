@@ -264,3 +264,128 @@ fn demo_without_store_runs_in_memory() {
     assert!(stdout(&output).contains("in-memory store"));
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn card_read_with_the_default_simulated_reader_masks_personal_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let masked = zk(dir.path(), &["card", "read", "--timeout", "10"]);
+    assert!(masked.status.success(), "{}", stderr(&masked));
+    let text = stdout(&masked);
+    assert!(text.contains("110***********0011"), "{text}");
+    assert!(!text.contains("110101199003070011"), "{text}");
+    assert!(text.contains("JPEG 102×126"), "{text}");
+    assert!(text.contains("check         valid"), "{text}");
+
+    let revealed = zk(
+        dir.path(),
+        &["card", "read", "--reveal", "--json", "--decoder", "none"],
+    );
+    assert!(revealed.status.success(), "{}", stderr(&revealed));
+    let value = json(&revealed);
+    assert_eq!(value["number"], "110101199003070011");
+    assert_eq!(value["name"], "李明");
+    assert_eq!(value["photo"]["format"], "undecoded");
+
+    let bad = zk(dir.path(), &["card", "read", "--decoder", "magic"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stderr(&bad).contains("none, image or vendor"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+#[test]
+fn simulator_on_a_linked_pty_answers_card_read_and_card_ports() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("ttyZK");
+    let script = repo_root().join("assets/sim/cards.json");
+    let mut simulator = Command::new(env!("CARGO_BIN_EXE_zk"))
+        .args([
+            "reader",
+            "simulate",
+            "--instant",
+            "--baud",
+            "38400",
+            "--script",
+        ])
+        .arg(&script)
+        .arg("--link")
+        .arg(&link)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::fs::symlink_metadata(&link).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the simulator never made its link"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let link_text = link.to_str().unwrap();
+
+    let ports = zk(
+        dir.path(),
+        &["card", "ports", "--also", link_text, "--json"],
+    );
+    let rows = json(&ports);
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["path"] == link_text)
+        .unwrap();
+    assert_eq!(row["reader"], true, "{row}");
+    assert_eq!(row["baud"], 38400);
+    assert!(ports.status.success());
+
+    let read = zk(dir.path(), &["card", "read", "--port", link_text, "--json"]);
+    assert!(read.status.success(), "{}", stderr(&read));
+    assert_eq!(json(&read)["number"], "110***********0011");
+    let second = zk(
+        dir.path(),
+        &[
+            "card", "read", "--port", link_text, "--baud", "38400", "--json",
+        ],
+    );
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert_eq!(json(&second)["number"], "420***********0246");
+
+    let wrong_rate = zk(
+        dir.path(),
+        &["card", "read", "--port", link_text, "--baud", "9600"],
+    );
+    assert_eq!(wrong_rate.status.code(), Some(1));
+    assert!(
+        stderr(&wrong_rate).contains("ID card reader"),
+        "{}",
+        stderr(&wrong_rate)
+    );
+    simulator.kill().unwrap();
+    simulator.wait().unwrap();
+}
+
+#[test]
+fn card_read_on_a_missing_port_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = zk(
+        dir.path(),
+        &[
+            "card",
+            "read",
+            "--port",
+            "/dev/zikao-none",
+            "--timeout",
+            "1",
+        ],
+    );
+    assert_eq!(missing.status.code(), Some(1));
+    let message = stderr(&missing);
+    assert!(message.contains("ID card reader"), "{message}");
+    assert!(
+        message.contains("connect") || message.contains("cable"),
+        "{message}"
+    );
+}

@@ -10,8 +10,8 @@
 use zk_domain::{CardPhoto, IdCard, PersonName};
 use zk_drivers::id_card::frame::{
     decode_text, encode_extra_addresses, encode_frame, encode_read_payload, encode_sam_id,
-    encode_text, parse_extra_addresses, parse_read_payload, parse_sam_id, FrameDecoder,
-    FrameError, Request, Response, EXTRA_ADDRESS_LEN, MAX_LEN, TEXT_LEN,
+    encode_text, parse_extra_addresses, parse_read_payload, parse_sam_id, FrameDecoder, FrameError,
+    Request, Response, EXTRA_ADDRESS_LEN, MAX_LEN, TEXT_LEN,
 };
 
 /// Decoder calls that may return `Some` beyond one per pushed byte. Every `Some` consumes at
@@ -119,7 +119,10 @@ pub fn chunk_sizes(control: u8, len: usize) -> Vec<usize> {
 
 /// The host and the reader decoder share the raw-frame layer, so each result pair comes from the
 /// same frame: a response is the request `(SW1, SW2, [SW3, DATA…])`.
-fn check_same_frame(response: &Result<Response, FrameError>, request: &Result<Request, FrameError>) {
+fn check_same_frame(
+    response: &Result<Response, FrameError>,
+    request: &Result<Request, FrameError>,
+) {
     match (response, request) {
         (Ok(response), Ok((cmd, para, data))) => {
             assert_eq!((*cmd, *para), (response.sw1, response.sw2), "{response:?}");
@@ -133,7 +136,11 @@ fn check_same_frame(response: &Result<Response, FrameError>, request: &Result<Re
         }
         // A request-sized frame (LEN 3) is a bad response.
         (Err(FrameError::BadLength { len: 3 }), Ok((_, _, data))) => {
-            assert!(data.is_empty(), "LEN 3 frame with {} data bytes", data.len());
+            assert!(
+                data.is_empty(),
+                "LEN 3 frame with {} data bytes",
+                data.len()
+            );
         }
         (Err(host), Err(reader)) => assert_eq!(host, reader),
         (response, request) => panic!("the two sides disagree: {response:?} vs {request:?}"),
@@ -145,7 +152,10 @@ fn check_partial(decoder: &FrameDecoder) {
     if let Some((held, needed)) = decoder.partial_frame() {
         assert!(held < needed, "partial_frame {held} of {needed}");
         assert!(needed <= 7 + MAX_LEN, "partial_frame needs {needed} bytes");
-        assert!(held >= 5, "partial_frame without a whole preamble: {held} bytes");
+        assert!(
+            held >= 5,
+            "partial_frame without a whole preamble: {held} bytes"
+        );
     }
 }
 
@@ -185,7 +195,11 @@ fn check_response(response: &Response) {
         assert!(addresses.len() <= response.data.len() / EXTRA_ADDRESS_LEN);
         for address in &addresses {
             assert!(!address.is_empty(), "blank address records are skipped");
-            assert_eq!(address.trim_matches([' ', '\0']), address, "addresses are trimmed");
+            assert_eq!(
+                address.trim_matches([' ', '\0']),
+                address,
+                "addresses are trimmed"
+            );
         }
         if !addresses.is_empty() {
             // All-blank records parse to no address, which encodes to no bytes: not a valid

@@ -694,7 +694,8 @@ pub fn parse_sam_id(data: &[u8]) -> Result<String, FrameError> {
         return Err(FrameError::Payload("a SAM ID is 16 bytes"));
     };
     let u16_at = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]);
-    let u32_at = |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+    let u32_at =
+        |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
     Ok(format!(
         "{:02}.{:02}-{:08}-{:010}-{:010}",
         u16_at(0),

@@ -56,8 +56,8 @@ impl SimulatedSerialReader {
         let sam = sam_sim::SamSimulator::from_file(script, baud, timing)?;
         let simulator = pty_sim::PtySimulator::start(sam, None)?;
         let path = simulator.path();
-        let reader = serial::SerialIdCardReader::open(&path.to_string_lossy())?
-            .with_photo_decoder(decoder);
+        let reader =
+            serial::SerialIdCardReader::open(&path.to_string_lossy())?.with_photo_decoder(decoder);
         tracing::info!(path = %path.display(), "simulated ID card reader on a pseudo-terminal");
         Ok(SimulatedSerialReader { reader, simulator })
     }

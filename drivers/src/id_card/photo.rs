@@ -162,7 +162,8 @@ impl Default for VendorDecoderConfig {
     }
 }
 
-type UnpackFn = unsafe extern "C" fn(*const u8, *mut u8, std::os::raw::c_int) -> std::os::raw::c_int;
+type UnpackFn =
+    unsafe extern "C" fn(*const u8, *mut u8, std::os::raw::c_int) -> std::os::raw::c_int;
 
 /// The vendor's WLT decoder, loaded from a shared library at run time.
 pub struct VendorLibDecoder {
@@ -234,7 +235,8 @@ impl PhotoDecoder for VendorLibDecoder {
         let mut output = vec![0u8; BMP_LEN + 1024];
         // SAFETY: `input` holds the 1024 bytes the function reads and `output` more than the
         // 38 862 bytes it writes (research §9); both live across the call.
-        let code = unsafe { (self.unpack)(input.as_mut_ptr(), output.as_mut_ptr(), self.config.flag) };
+        let code =
+            unsafe { (self.unpack)(input.as_mut_ptr(), output.as_mut_ptr(), self.config.flag) };
         if code != self.config.success {
             return Err(PhotoDecodeError::VendorFailed {
                 code,

@@ -128,8 +128,8 @@ fn sim_error(detail: String) -> DeviceError {
 
 /// Opens a pty pair and keeps the master; the slave is closed here and opened by the host.
 fn open_pty() -> Result<(TTYPort, PathBuf), DeviceError> {
-    let (mut master, slave) =
-        TTYPort::pair().map_err(|error| sim_error(format!("cannot open a pseudo-terminal: {error}")))?;
+    let (mut master, slave) = TTYPort::pair()
+        .map_err(|error| sim_error(format!("cannot open a pseudo-terminal: {error}")))?;
     let path = slave
         .name()
         .map(PathBuf::from)
@@ -162,7 +162,10 @@ fn point_link(link: &Path, target: &Path) -> Result<(), DeviceError> {
 fn remove_link(link: &Path) {
     if std::fs::symlink_metadata(link).is_ok_and(|meta| meta.file_type().is_symlink()) {
         if let Err(error) = std::fs::remove_file(link) {
-            tracing::warn!("cannot remove the simulator link {}: {error}", link.display());
+            tracing::warn!(
+                "cannot remove the simulator link {}: {error}",
+                link.display()
+            );
         }
     }
 }
@@ -229,7 +232,14 @@ fn serve(master: &mut TTYPort, shared: &Shared) -> Option<Option<Duration>> {
     while !shared.stop.load(Ordering::SeqCst) {
         match master.read(&mut buffer) {
             Ok(count) => decoder.push(&buffer[..count]),
-            Err(error) if matches!(error.kind(), ErrorKind::TimedOut | ErrorKind::WouldBlock | ErrorKind::Interrupted) => continue,
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    ErrorKind::TimedOut | ErrorKind::WouldBlock | ErrorKind::Interrupted
+                ) =>
+            {
+                continue
+            }
             // No host has the slave open (EIO): wait for one.
             Err(_) => {
                 std::thread::sleep(MASTER_POLL);

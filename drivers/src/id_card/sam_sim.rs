@@ -312,14 +312,21 @@ impl SamSimulator {
     fn take_events(&mut self) -> Option<Action> {
         let unread_card_present = matches!(
             self.card,
-            CardState::Present(_) | CardState::Found(_) | CardState::Selected { read_done: false, .. }
+            CardState::Present(_)
+                | CardState::Found(_)
+                | CardState::Selected {
+                    read_done: false,
+                    ..
+                }
         );
         if unread_card_present {
             return None;
         }
         while let Some(event) = self.script.pop_front() {
             match event {
-                SamEvent::Fault(ProtocolFault::Unplug(replug)) => return Some(Action::Unplug(replug)),
+                SamEvent::Fault(ProtocolFault::Unplug(replug)) => {
+                    return Some(Action::Unplug(replug))
+                }
                 SamEvent::Fault(ProtocolFault::WrongBaud(rate)) => {
                     // The answer to this poll already goes out at the new rate.
                     self.baud = rate;
@@ -345,13 +352,19 @@ impl SamSimulator {
         let (next, status) = match std::mem::replace(&mut self.card, CardState::Absent) {
             CardState::Absent => (CardState::Absent, Status::NoCard),
             // Halted after its read until lifted.
-            halted @ CardState::Selected { read_done: true, .. } => (halted, Status::NoCard),
-            CardState::Present(card) | CardState::Found(card) | CardState::Selected { card, .. } => {
-                (CardState::Found(card), Status::CardFound)
-            }
+            halted @ CardState::Selected {
+                read_done: true, ..
+            } => (halted, Status::NoCard),
+            CardState::Present(card)
+            | CardState::Found(card)
+            | CardState::Selected { card, .. } => (CardState::Found(card), Status::CardFound),
         };
         self.card = next;
-        let data = if status == Status::CardFound { vec![0; 4] } else { Vec::new() };
+        let data = if status == Status::CardFound {
+            vec![0; 4]
+        } else {
+            Vec::new()
+        };
         self.answer_after(self.timing.find, status, data)
     }
 

@@ -49,7 +49,10 @@ impl std::fmt::Debug for SerialIdCardReader {
             .field("path", &self.path)
             .field("baud", &self.baud)
             .field("connected", &self.link.is_some())
-            .field("decoder", &self.decoder.as_ref().map(|d| d.name().to_owned()))
+            .field(
+                "decoder",
+                &self.decoder.as_ref().map(|d| d.name().to_owned()),
+            )
             .finish()
     }
 }
@@ -59,6 +62,19 @@ impl SerialIdCardReader {
     /// sends the SAM status command and keeps the first rate that gets a good answer.
     pub fn open(path: &str) -> Result<SerialIdCardReader, DeviceError> {
         let (link, baud) = connect(path)?;
+        Ok(SerialIdCardReader {
+            link: Some(link),
+            path: Some(path.to_owned()),
+            baud,
+            suspect: false,
+            decoder: None,
+        })
+    }
+
+    /// Opens `path` at a known rate only (no probing).
+    pub fn open_at(path: &str, baud: u32) -> Result<SerialIdCardReader, DeviceError> {
+        let mut link = SamLink::new(open_port(path, baud)?);
+        link.status()?;
         Ok(SerialIdCardReader {
             link: Some(link),
             path: Some(path.to_owned()),
@@ -80,7 +96,10 @@ impl SerialIdCardReader {
                 Err(error) => tracing::debug!(path, "no reader here: {error}"),
             }
         }
-        tracing::warn!(scanned = candidates.len(), "no ID card reader answered on any port");
+        tracing::warn!(
+            scanned = candidates.len(),
+            "no ID card reader answered on any port"
+        );
         Err(DeviceError::Disconnected { device: DEVICE })
     }
 
@@ -130,7 +149,10 @@ impl SerialIdCardReader {
                         self.link = None;
                     }
                     Err(_) => {
-                        tracing::info!("ID card reader stopped answering at {} baud; probing the rates again", self.baud);
+                        tracing::info!(
+                            "ID card reader stopped answering at {} baud; probing the rates again",
+                            self.baud
+                        );
                         if let Some(link) = self.link.take() {
                             let port = link.into_inner();
                             match probe(port) {
@@ -294,7 +316,12 @@ pub fn candidate_ports() -> Vec<String> {
         }
     }
     // USB bridges first: a reader is rarely on a motherboard UART.
-    ports.sort_by_key(|port| (!(port.contains("USB") || port.contains("ACM")), port.clone()));
+    ports.sort_by_key(|port| {
+        (
+            !(port.contains("USB") || port.contains("ACM")),
+            port.clone(),
+        )
+    });
     ports.dedup();
     ports
 }

@@ -305,7 +305,8 @@ fn extra_addresses_and_sam_id() {
     assert!(parse_extra_addresses(&bad).is_err());
 
     // The research note's example frame (without its stray trailing byte).
-    let frame = hex("AA AA AA 96 69 00 14 00 00 90 05 00 01 00 A5 3A 34 01 15 CD 5B 07 D2 02 96 49 A1");
+    let frame =
+        hex("AA AA AA 96 69 00 14 00 00 90 05 00 01 00 A5 3A 34 01 15 CD 5B 07 D2 02 96 49 A1");
     let mut decoder = FrameDecoder::new();
     decoder.push(&frame);
     let response = decoder.next_frame().unwrap().unwrap();

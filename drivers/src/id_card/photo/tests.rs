@@ -20,7 +20,9 @@ fn jpeg(width: u32, height: u32) -> Vec<u8> {
 
 fn wlt() -> Vec<u8> {
     let mut block = vec![0u8; PHOTO_LEN];
-    block[..11].copy_from_slice(&[0x57, 0x4C, 0x66, 0x00, 0x7E, 0x00, 0x32, 0x00, 0x00, 0xFF, 0x85]);
+    block[..11].copy_from_slice(&[
+        0x57, 0x4C, 0x66, 0x00, 0x7E, 0x00, 0x32, 0x00, 0x00, 0xFF, 0x85,
+    ]);
     block
 }
 
@@ -105,8 +107,13 @@ fn fake_vendor_library(dir: &Path) -> PathBuf {
         .arg(&library)
         .arg(&source)
         .status()
-        .expect("the C compiler `cc` must be installed (scripts/setup.sh installs build-essential)");
-    assert!(status.success(), "cc failed to build the stand-in vendor decoder");
+        .expect(
+            "the C compiler `cc` must be installed (scripts/setup.sh installs build-essential)",
+        );
+    assert!(
+        status.success(),
+        "cc failed to build the stand-in vendor decoder"
+    );
     library
 }
 
@@ -154,7 +161,10 @@ fn vendor_failures_are_errors_and_the_card_keeps_its_raw_photo() {
     let not_wlt = vec![0u8; PHOTO_LEN];
     assert!(matches!(
         decoder.decode(&not_wlt),
-        Err(PhotoDecodeError::VendorFailed { code: -2, success: 1 })
+        Err(PhotoDecodeError::VendorFailed {
+            code: -2,
+            success: 1
+        })
     ));
     assert!(matches!(
         decoder.decode(&[0x57, 0x4C]),
@@ -192,13 +202,18 @@ fn vendor_library_config_errors_name_the_problem() {
         ..VendorDecoderConfig::default()
     })
     .unwrap_err();
-    assert!(wrong_symbol.to_string().contains("GetBmp"), "{wrong_symbol}");
+    assert!(
+        wrong_symbol.to_string().contains("GetBmp"),
+        "{wrong_symbol}"
+    );
 }
 
 #[test]
 fn open_decoder_follows_the_config() {
     let vendor = VendorDecoderConfig::default();
-    assert!(open_decoder(PhotoDecoderKind::None, &vendor).unwrap().is_none());
+    assert!(open_decoder(PhotoDecoderKind::None, &vendor)
+        .unwrap()
+        .is_none());
     assert_eq!(
         open_decoder(PhotoDecoderKind::Image, &vendor)
             .unwrap()

@@ -5,7 +5,9 @@ use crate::id_card::frame::{Command, FrameDecoder, PHOTO_LEN};
 use crate::testing::{reader_card, temp_dir, write};
 
 fn card() -> Box<SimCard> {
-    Box::new(SimCard::from_card(&reader_card(), vec!["湖北省武汉市武昌区中北路100号".into()]).unwrap())
+    Box::new(
+        SimCard::from_card(&reader_card(), vec!["湖北省武汉市武昌区中北路100号".into()]).unwrap(),
+    )
 }
 
 fn sim(events: Vec<SamEvent>) -> SamSimulator {
@@ -37,17 +39,33 @@ fn status(sim: &mut SamSimulator, command: Command) -> Status {
 
 #[test]
 fn one_placement_reads_once_then_the_next_event_replaces_it() {
-    let mut sim = sim(vec![SamEvent::Card(card()), SamEvent::NoCard, SamEvent::Card(card())]);
+    let mut sim = sim(vec![
+        SamEvent::Card(card()),
+        SamEvent::NoCard,
+        SamEvent::Card(card()),
+    ]);
     assert_eq!(status(&mut sim, Command::SamStatus), Status::Success);
-    assert_eq!(status(&mut sim, Command::ReadTextPhoto), Status::ReadFailed, "read before select");
+    assert_eq!(
+        status(&mut sim, Command::ReadTextPhoto),
+        Status::ReadFailed,
+        "read before select"
+    );
     assert_eq!(status(&mut sim, Command::FindCard), Status::CardFound);
     assert_eq!(status(&mut sim, Command::SelectCard), Status::Success);
     let (read, data) = ask(&mut sim, Command::ReadTextPhoto).unwrap().unwrap();
     assert_eq!(read, Status::Success);
     let payload = frame::parse_read_payload(&data, false).unwrap();
-    assert_eq!(frame::decode_text(&payload.text, CardPhoto::Missing).unwrap().number, reader_card().number);
+    assert_eq!(
+        frame::decode_text(&payload.text, CardPhoto::Missing)
+            .unwrap()
+            .number,
+        reader_card().number
+    );
     let (_, extra) = ask(&mut sim, Command::ReadExtraAddress).unwrap().unwrap();
-    assert_eq!(frame::parse_extra_addresses(&extra).unwrap(), vec!["湖北省武汉市武昌区中北路100号"]);
+    assert_eq!(
+        frame::parse_extra_addresses(&extra).unwrap(),
+        vec!["湖北省武汉市武昌区中北路100号"]
+    );
     // The card is lifted (`none`), then placed again.
     assert_eq!(status(&mut sim, Command::FindCard), Status::NoCard);
     assert_eq!(status(&mut sim, Command::FindCard), Status::CardFound);
@@ -68,10 +86,15 @@ fn bad_requests_get_their_status_codes() {
     let mut decoder = FrameDecoder::new();
     decoder.push(&bad);
     let request = decoder.next_request().unwrap();
-    let Action::Send { chunks, .. } = sim.handle(request) else { panic!() };
+    let Action::Send { chunks, .. } = sim.handle(request) else {
+        panic!()
+    };
     let mut decoder = FrameDecoder::new();
     decoder.push(&chunks[0]);
-    assert_eq!(decoder.next_frame().unwrap().unwrap().status, Status::HostChecksum);
+    assert_eq!(
+        decoder.next_frame().unwrap().unwrap().status,
+        Status::HostChecksum
+    );
     assert_eq!(status(&mut sim, Command::SetBaud(9)), Status::BadCommand);
     let (_, id) = ask(&mut sim, Command::SamId).unwrap().unwrap();
     assert_eq!(frame::parse_sam_id(&id).unwrap(), SIM_SAM_ID);
@@ -86,18 +109,28 @@ fn armed_faults_change_the_next_answer_only() {
         SamEvent::Fault(ProtocolFault::Silence),
         SamEvent::Card(card()),
     ]);
-    assert_eq!(ask(&mut sim, Command::FindCard), Some(Err(FrameError::BadChecksum)));
+    assert_eq!(
+        ask(&mut sim, Command::FindCard),
+        Some(Err(FrameError::BadChecksum))
+    );
     assert_eq!(ask(&mut sim, Command::FindCard), None, "silence");
     assert_eq!(status(&mut sim, Command::FindCard), Status::CardFound);
 
     let mut sim = sim_with(ProtocolFault::Truncated);
-    assert_eq!(ask(&mut sim, Command::FindCard), None, "half a frame never completes");
+    assert_eq!(
+        ask(&mut sim, Command::FindCard),
+        None,
+        "half a frame never completes"
+    );
     let mut sim = sim_with(ProtocolFault::Garbage);
     assert_eq!(status(&mut sim, Command::FindCard), Status::CardFound);
     let mut sim = sim_with(ProtocolFault::Split);
     assert_eq!(status(&mut sim, Command::FindCard), Status::CardFound);
     let mut sim = sim_with(ProtocolFault::Unauthorised);
-    assert_eq!(status(&mut sim, Command::FindCard), Status::SamNotAuthorised);
+    assert_eq!(
+        status(&mut sim, Command::FindCard),
+        Status::SamNotAuthorised
+    );
     assert_eq!(status(&mut sim, Command::SamStatus), Status::Success);
 }
 
@@ -135,7 +168,10 @@ fn photos_are_packed_as_small_jpegs_and_wlt_passes_through() {
 
     let mut wlt_card = reader_card();
     wlt_card.photo = CardPhoto::Undecoded(vec![0x57; PHOTO_LEN]);
-    assert_eq!(SimCard::from_card(&wlt_card, Vec::new()).unwrap().photo, vec![0x57; PHOTO_LEN]);
+    assert_eq!(
+        SimCard::from_card(&wlt_card, Vec::new()).unwrap().photo,
+        vec![0x57; PHOTO_LEN]
+    );
 }
 
 #[test]
@@ -159,7 +195,10 @@ fn scripts_parse_with_clear_errors() {
     for (script, needle) in [
         (r#"[{"fault": "busy"}]"#, "not a protocol fault"),
         (r#"[{"fault": "slow"}]"#, "needs \"ms\""),
-        (r#"[{"fault": "wrong_baud", "baud": 1234}]"#, "needs \"baud\""),
+        (
+            r#"[{"fault": "wrong_baud", "baud": 1234}]"#,
+            "needs \"baud\"",
+        ),
         (r#"[{"fault": "corrupt", "ms": 5}]"#, "takes no"),
         (r#"[{"fault": "sparks"}]"#, "unknown fault"),
         (r#"[{"none": true, "fault": "corrupt"}]"#, "exactly one"),
@@ -167,6 +206,11 @@ fn scripts_parse_with_clear_errors() {
     ] {
         let path = write(dir.path(), "bad.json", script);
         let error = SamSimulator::from_file(&path, 115_200, Timing::INSTANT).unwrap_err();
-        assert!(format!("{error:#}").contains(needle) || error.to_string().contains(needle) || format!("{error:?}").contains(needle), "{script}: {error:?}");
+        assert!(
+            format!("{error:#}").contains(needle)
+                || error.to_string().contains(needle)
+                || format!("{error:?}").contains(needle),
+            "{script}: {error:?}"
+        );
     }
 }
