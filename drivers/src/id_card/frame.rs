@@ -648,7 +648,7 @@ pub const EXTRA_ADDRESS_LEN: usize = 70;
 
 /// Decodes a `30 03` answer: k × 70-byte records, blank records skipped.
 pub fn parse_extra_addresses(data: &[u8]) -> Result<Vec<String>, FrameError> {
-    if data.is_empty() || data.len() % EXTRA_ADDRESS_LEN != 0 {
+    if data.is_empty() || !data.chunks_exact(EXTRA_ADDRESS_LEN).remainder().is_empty() {
         return Err(FrameError::Payload(
             "additional address is not a whole number of 70-byte records",
         ));

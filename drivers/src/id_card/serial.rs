@@ -189,10 +189,8 @@ impl SerialIdCardReader {
     /// Remembers what an error says about the link.
     fn note_error(&mut self, error: &DeviceError) {
         match error.kind() {
-            DeviceErrorKind::Disconnected => {
-                if self.link.take().is_some() {
-                    tracing::warn!("ID card reader disconnected; will reopen on the next read");
-                }
+            DeviceErrorKind::Disconnected if self.link.take().is_some() => {
+                tracing::warn!("ID card reader disconnected; will reopen on the next read");
             }
             DeviceErrorKind::Timeout | DeviceErrorKind::CorruptData => self.suspect = true,
             _ => {}
