@@ -4,7 +4,8 @@
 //! the seeds and every crash found stay regression tests on stable without a fuzzer.
 //!
 //! The checks are `drivers/fuzz/src/lib.rs`, included here as a module; the fuzz targets call the
-//! same functions. A missing or empty corpus directory fails the test.
+//! same functions. A missing or empty corpus directory fails the test; the regressions
+//! directories are optional (a target without a known crash has none).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -27,27 +28,10 @@ fn files(dir: &Path) -> Option<Vec<PathBuf>> {
     Some(files)
 }
 
-/// Runs `check` on every file of the target's corpus (which must exist and hold files) and of
-/// its regressions directory (optional), and fails naming every input that panicked.
-fn replay(target: &str, check: fn(&[u8])) {
-    let corpus = fuzz_dir().join("corpus").join(target);
-    let corpus_files = files(&corpus).unwrap_or_else(|| {
-        panic!(
-            "fixture missing: fuzz corpus directory {} (generate seeds with \
-             `cargo run --example make_seeds` in drivers/fuzz)",
-            corpus.display()
-        )
-    });
-    assert!(
-        !corpus_files.is_empty(),
-        "fixture missing: fuzz corpus directory {} is empty",
-        corpus.display()
-    );
-    let regressions = fuzz_dir().join("regressions").join(target);
-    let regression_files = files(&regressions).unwrap_or_default();
-
+/// Runs `check` on every file and fails naming every input that panicked.
+fn replay_files(target: &str, files: &[PathBuf], check: fn(&[u8])) {
     let mut failures = Vec::new();
-    for path in corpus_files.iter().chain(&regression_files) {
+    for path in files {
         let input = std::fs::read(path)
             .unwrap_or_else(|error| panic!("cannot read fuzz input {}: {error}", path.display()));
         if let Err(panic) = catch_unwind(AssertUnwindSafe(|| check(&input))) {
@@ -62,22 +46,56 @@ fn replay(target: &str, check: fn(&[u8])) {
     }
     assert!(
         failures.is_empty(),
-        "{} of {} {target} inputs fail (reproduce one with `cargo +nightly fuzz run {target} <file>` \
-         in drivers/):\n{}",
+        "{} of {} {target} inputs fail (reproduce one with \
+         `cargo +nightly fuzz run {target} <file>` in drivers/):\n{}",
         failures.len(),
-        corpus_files.len() + regression_files.len(),
+        files.len(),
         failures.join("\n")
     );
 }
 
+/// The target's corpus, which must exist and hold files.
+fn replay_corpus(target: &str, check: fn(&[u8])) {
+    let corpus = fuzz_dir().join("corpus").join(target);
+    let files = files(&corpus).unwrap_or_else(|| {
+        panic!(
+            "fixture missing: fuzz corpus directory {} (generate seeds with \
+             `cargo run --example make_seeds` in drivers/fuzz)",
+            corpus.display()
+        )
+    });
+    assert!(
+        !files.is_empty(),
+        "fixture missing: fuzz corpus directory {} is empty",
+        corpus.display()
+    );
+    replay_files(target, &files, check);
+}
+
+/// The target's crash reproducers (`regressions/<target>/`), if it has any.
+fn replay_regressions(target: &str, check: fn(&[u8])) {
+    let dir = fuzz_dir().join("regressions").join(target);
+    replay_files(target, &files(&dir).unwrap_or_default(), check);
+}
+
 #[test]
 fn frame_decoder_corpus_replays() {
-    replay("frame_decoder", fuzz_checks::frame_decoder);
+    replay_corpus("frame_decoder", fuzz_checks::frame_decoder);
 }
 
 #[test]
 fn text_decoder_corpus_replays() {
-    replay("text_decoder", fuzz_checks::text_decoder);
+    replay_corpus("text_decoder", fuzz_checks::text_decoder);
+}
+
+#[test]
+fn frame_decoder_regressions_replay() {
+    replay_regressions("frame_decoder", fuzz_checks::frame_decoder);
+}
+
+#[test]
+fn text_decoder_regressions_replay() {
+    replay_regressions("text_decoder", fuzz_checks::text_decoder);
 }
 
 #[test]
