@@ -117,6 +117,13 @@ mod kiosk {
         reader_events: Vec<SimCardEvent>,
         clock: ManualClock,
     ) -> (Kiosk, Receiver<KioskEvent>) {
+        kiosk_with_reader(Box::new(SimIdCardReader::from_events(reader_events)), clock)
+    }
+
+    fn kiosk_with_reader(
+        reader: Box<dyn IdCardReader>,
+        clock: ManualClock,
+    ) -> (Kiosk, Receiver<KioskEvent>) {
         let assets = assets();
         let mut store = Store::open_in_memory().unwrap();
         store
@@ -131,7 +138,7 @@ mod kiosk {
             )
             .unwrap();
         let devices = Devices {
-            reader: Box::new(SimIdCardReader::from_events(reader_events)),
+            reader,
             camera: Box::new(
                 SimCamera::from_files(vec![assets.join("demo/candidate-a-live.jpg")], 15.0)
                     .unwrap(),
@@ -235,6 +242,46 @@ mod kiosk {
                 .len(),
             3 + 6
         );
+    }
+
+    /// The real serial driver on the protocol simulator, without a photo decoder: the card data
+    /// flows (it matched the roster), no photo is invented, and the card step asks staff to
+    /// compare the face by eye.
+    #[cfg(unix)]
+    #[test]
+    fn chip_photo_without_a_decoder_sends_the_face_check_to_staff() {
+        use zk_drivers::id_card::sam_sim::Timing;
+        use zk_drivers::id_card::SimulatedSerialReader;
+        let clock = ManualClock::at(1_800_000_000_000);
+        let reader = SimulatedSerialReader::start(
+            &assets().join("sim/cards.json"),
+            9_600,
+            Timing::INSTANT,
+            None,
+        )
+        .unwrap();
+        let (mut kiosk, receiver) = kiosk_with_reader(Box::new(reader), clock);
+        kiosk.start_session().unwrap();
+        let view = kiosk.give_consent().unwrap();
+        assert_eq!(
+            view.phase,
+            Phase::InProgress {
+                step: Step::IdCard,
+                mode: Mode::Staff {
+                    reason: Some(ReasonCode::PhotoUnavailable)
+                }
+            },
+            "{view:?}"
+        );
+        let events: Vec<KioskEvent> = receiver.try_iter().collect();
+        assert!(events.iter().any(|event| matches!(
+            event,
+            KioskEvent::OutcomeRecorded {
+                step: Step::IdCard,
+                decision: Decision::Review(ReasonCode::PhotoUnavailable),
+                ..
+            }
+        )));
     }
 
     #[test]
