@@ -12,6 +12,8 @@ pub mod camera;
 pub mod error;
 pub mod id_card;
 pub mod microphone;
+#[cfg(unix)]
+mod pty;
 pub mod signature;
 pub mod sim;
 

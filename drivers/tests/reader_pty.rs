@@ -320,3 +320,11 @@ fn a_port_with_something_else_on_it_is_not_a_reader() {
         "probing all rates is bounded"
     );
 }
+
+#[test]
+fn a_port_held_by_another_program_is_busy() {
+    let setup = start(&[RESIDENT], 115_200);
+    let _first = setup.reader();
+    let error = SerialIdCardReader::open(&setup.path()).unwrap_err();
+    assert_eq!(error.kind(), DeviceErrorKind::Busy, "{error:?}");
+}

@@ -12,13 +12,14 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serialport::{SerialPort, TTYPort};
 
 use super::frame::FrameDecoder;
 use super::sam_sim::{Action, SamEvent, SamSimulator};
 use crate::error::{Device, DeviceError};
+use crate::pty::{self, remove_link};
 
 const DEVICE: Device = Device::IdCardReader;
 const MASTER_POLL: Duration = Duration::from_millis(20);
@@ -120,69 +121,15 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 fn sim_error(detail: String) -> DeviceError {
-    DeviceError::Unsupported {
-        device: DEVICE,
-        detail,
-    }
+    pty::sim_error(DEVICE, detail)
 }
 
-/// Opens a pty pair and keeps the master; the slave is closed here and opened by the host.
 fn open_pty() -> Result<(TTYPort, PathBuf), DeviceError> {
-    let (mut master, slave) = TTYPort::pair()
-        .map_err(|error| sim_error(format!("cannot open a pseudo-terminal: {error}")))?;
-    let path = slave
-        .name()
-        .map(PathBuf::from)
-        .ok_or_else(|| sim_error("the pseudo-terminal has no name".into()))?;
-    drop(slave);
-    master
-        .set_timeout(MASTER_POLL)
-        .map_err(|error| sim_error(format!("pseudo-terminal timeout: {error}")))?;
-    Ok((master, path))
+    pty::open_pty(DEVICE, MASTER_POLL)
 }
 
-/// Points `link` at `target`: a new symlink renamed over the old one, so the path never dangles
-/// half-made.
 fn point_link(link: &Path, target: &Path) -> Result<(), DeviceError> {
-    if let Ok(meta) = std::fs::symlink_metadata(link) {
-        if !meta.file_type().is_symlink() {
-            return Err(sim_error(format!(
-                "{} exists and is not a symlink; choose another --link path",
-                link.display()
-            )));
-        }
-    }
-    let staging = link.with_extension("zk-sim-new");
-    let _ = std::fs::remove_file(&staging);
-    std::os::unix::fs::symlink(target, &staging)
-        .and_then(|()| std::fs::rename(&staging, link))
-        .map_err(|error| sim_error(format!("cannot link {}: {error}", link.display())))
-}
-
-fn remove_link(link: &Path) {
-    if std::fs::symlink_metadata(link).is_ok_and(|meta| meta.file_type().is_symlink()) {
-        if let Err(error) = std::fs::remove_file(link) {
-            tracing::warn!(
-                "cannot remove the simulator link {}: {error}",
-                link.display()
-            );
-        }
-    }
-}
-
-/// Sleeps up to `duration` in small steps; false if asked to stop meanwhile.
-fn sleep_unless_stopped(shared: &Shared, duration: Duration) -> bool {
-    let deadline = Instant::now() + duration;
-    loop {
-        if shared.stop.load(Ordering::SeqCst) {
-            return false;
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            return true;
-        }
-        std::thread::sleep((deadline - now).min(MASTER_POLL));
-    }
+    pty::point_link(DEVICE, link, target)
 }
 
 fn run(mut master: TTYPort, shared: &Shared, link: Option<&Path>) {
@@ -198,10 +145,10 @@ fn run(mut master: TTYPort, shared: &Shared, link: Option<&Path>) {
         tracing::info!("reader simulator: cable pulled");
         let Some(after) = replug else {
             // Stays unplugged until stopped.
-            while sleep_unless_stopped(shared, Duration::from_secs(1)) {}
+            while pty::sleep_unless_stopped(&shared.stop, Duration::from_secs(1)) {}
             return;
         };
-        if !sleep_unless_stopped(shared, after) {
+        if !pty::sleep_unless_stopped(&shared.stop, after) {
             return;
         }
         match open_pty() {
@@ -259,11 +206,11 @@ fn serve(master: &mut TTYPort, shared: &Shared) -> Option<Option<Duration>> {
             match action {
                 Action::Unplug(replug) => return Some(replug),
                 Action::Send { delay, chunks, gap } => {
-                    if !sleep_unless_stopped(shared, delay) {
+                    if !pty::sleep_unless_stopped(&shared.stop, delay) {
                         return None;
                     }
                     for (index, chunk) in chunks.iter().enumerate() {
-                        if index > 0 && !sleep_unless_stopped(shared, gap) {
+                        if index > 0 && !pty::sleep_unless_stopped(&shared.stop, gap) {
                             return None;
                         }
                         if let Err(error) = master.write_all(chunk).and_then(|()| master.flush()) {

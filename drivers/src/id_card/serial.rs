@@ -278,6 +278,12 @@ fn open_port(path: &str, baud: u32) -> Result<Port, DeviceError> {
         .timeout(PORT_READ_TIMEOUT)
         .open()
         .map_err(|error| match error.kind() {
+            // serialport reports a port locked by another program (EBUSY) as NoDevice on Unix.
+            #[cfg(unix)]
+            serialport::ErrorKind::NoDevice => {
+                tracing::warn!(path, "the port is in use by another program");
+                DeviceError::Busy { device: DEVICE }
+            }
             serialport::ErrorKind::Io(std::io::ErrorKind::PermissionDenied) => {
                 DeviceError::PermissionDenied {
                     device: DEVICE,

@@ -3,7 +3,12 @@
 //! The touch screen (pointer events from the UI) and serial pads arrive in later changes; [`sim`]
 //! replays stroke files.
 
+pub mod isdv4;
+#[cfg(unix)]
+pub mod pty_sim;
+pub mod serial;
 pub mod sim;
+pub mod touch;
 
 use std::time::Duration;
 
