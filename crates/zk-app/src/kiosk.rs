@@ -18,7 +18,6 @@ use crate::clock::Clock;
 use crate::config::AppConfig;
 use crate::error::AppError;
 use crate::matcher::{FaceMatcher, LivenessClip};
-use crate::signature;
 
 /// The kiosk's devices, each behind its driver trait.
 pub struct Devices {
@@ -472,8 +471,24 @@ impl Kiosk {
                 strokes: None,
             });
         }
-        let png = signature::render_png(&strokes, 1000)?;
-        let json = signature::strokes_to_json(&strokes)?;
+        let png = zk_signature::render_png(&strokes, &zk_signature::RenderOptions::default())
+            .map_err(|error| AppError::Image(error.to_string()))?;
+        let pad = self.devices.signature_pad.info();
+        let record = zk_signature::SignatureRecord::new(
+            zk_signature::PadInfo {
+                kind: pad.kind.to_owned(),
+                model: pad.model,
+                x_max: pad.x_max,
+                y_max: pad.y_max,
+                pressure_max: pad.pressure_max,
+                points_per_mm: pad.points_per_mm,
+            },
+            strokes.clone(),
+            &png,
+        );
+        let json = record
+            .to_json()
+            .map_err(|error| AppError::Image(error.to_string()))?;
         let image = self.put_artefact(ArtefactKind::SignatureImage, &png)?;
         let strokes_id = self.put_artefact(ArtefactKind::SignatureStrokes, &json)?;
         let verdict = Verdict::pass(model).with_score(zk_domain::Score::new(

@@ -12,7 +12,6 @@ pub mod demo;
 pub mod error;
 pub mod kiosk;
 pub mod matcher;
-pub mod signature;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{AppConfig, FlowSettings};

@@ -198,6 +198,18 @@ impl SerialPenTablet {
 }
 
 impl SignaturePad for SerialPenTablet {
+    fn info(&self) -> super::PadInfo {
+        super::PadInfo {
+            kind: "isdv4",
+            model: None,
+            x_max: Some(u32::from(self.limits.max_x)),
+            y_max: Some(u32::from(self.limits.max_y)),
+            pressure_max: Some(u32::from(self.limits.max_pressure)),
+            // The W8001 driver's resolution.
+            points_per_mm: Some(100),
+        }
+    }
+
     fn capture(&mut self, timeout: Duration) -> Result<SignatureStrokes, DeviceError> {
         let result = self.run_capture(timeout);
         if let Err(error) = &result {

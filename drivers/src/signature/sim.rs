@@ -84,6 +84,17 @@ impl SimSignaturePad {
 }
 
 impl SignaturePad for SimSignaturePad {
+    fn info(&self) -> super::PadInfo {
+        super::PadInfo {
+            kind: "sim",
+            model: Some("stroke-file replay".into()),
+            x_max: None,
+            y_max: None,
+            pressure_max: None,
+            points_per_mm: None,
+        }
+    }
+
     fn capture(&mut self, timeout: Duration) -> Result<SignatureStrokes, DeviceError> {
         if let Some(fault) = self.faults.pop() {
             return Err(fault.to_error(DEVICE, timeout));

@@ -103,6 +103,17 @@ impl Collector {
 }
 
 impl SignaturePad for TouchSignaturePad {
+    fn info(&self) -> super::PadInfo {
+        super::PadInfo {
+            kind: "touch",
+            model: None,
+            x_max: None,
+            y_max: None,
+            pressure_max: None,
+            points_per_mm: None,
+        }
+    }
+
     fn capture(&mut self, timeout: Duration) -> Result<SignatureStrokes, DeviceError> {
         // Drop what the UI sent before this capture began.
         while self.events.try_recv().is_ok() {}
