@@ -46,7 +46,7 @@ pub enum Backend {
 fn no_real_backend(device: Device) -> DeviceError {
     DeviceError::Unsupported {
         device,
-        detail: "backend \"serial\" (only the ID card reader has one so far; use \"sim\")".into(),
+        detail: "backend \"serial\" (only the ID card reader and the signature pad have one; use \"sim\")".into(),
     }
 }
 
@@ -154,6 +154,11 @@ pub struct SignaturePadConfig {
     pub backend: Backend,
     /// The simulator's stroke file or script.
     pub sim_script: PathBuf,
+    /// The `serial` backend: an ISDV4 pen tablet's port and rate (38400 or 19200).
+    pub port: Option<String>,
+    pub baud: u32,
+    /// The serial pad's capture ends once the pen has been up this long after some ink.
+    pub idle_end_ms: u64,
 }
 
 impl Default for SignaturePadConfig {
@@ -161,6 +166,9 @@ impl Default for SignaturePadConfig {
         SignaturePadConfig {
             backend: Backend::Sim,
             sim_script: PathBuf::from("sim/signature.json"),
+            port: None,
+            baud: 38_400,
+            idle_end_ms: 2_500,
         }
     }
 }
@@ -245,7 +253,23 @@ impl DriversConfig {
             Backend::Sim => Ok(Box::new(SimSignaturePad::from_file(
                 &assets_dir.join(&self.signature_pad.sim_script),
             )?)),
-            Backend::Serial => Err(no_real_backend(Device::SignaturePad)),
+            Backend::Serial => {
+                let config = &self.signature_pad;
+                let Some(port) = config.port.as_deref() else {
+                    return Err(DeviceError::Unsupported {
+                        device: Device::SignaturePad,
+                        detail: "the serial backend without a port; set drivers.signature_pad.port"
+                            .into(),
+                    });
+                };
+                let pad = signature::serial::SerialPenTablet::open(port, config.baud)?.with_config(
+                    signature::serial::PenTabletConfig {
+                        idle_end: std::time::Duration::from_millis(config.idle_end_ms),
+                        ..signature::serial::PenTabletConfig::default()
+                    },
+                );
+                Ok(Box::new(pad))
+            }
         }
     }
 }

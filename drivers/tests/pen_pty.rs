@@ -144,3 +144,24 @@ fn done_ends_the_capture_early_and_a_missing_port_is_disconnected() {
     let error = SerialPenTablet::open("/dev/zikao-no-pad", BAUD).unwrap_err();
     assert_eq!(error.kind(), DeviceErrorKind::Disconnected);
 }
+
+#[test]
+fn the_serial_backend_opens_from_config() {
+    let original = recorded();
+    let (dir, _sim, path) = start(vec![PadEvent::Signature(original.clone())]);
+    let mut config = zk_drivers::DriversConfig::default();
+    config.signature_pad.backend = zk_drivers::Backend::Serial;
+    assert!(
+        config.open_signature_pad(dir.path()).is_err(),
+        "no port: a clear error"
+    );
+    config.signature_pad.port = Some(path);
+    config.signature_pad.idle_end_ms = 300;
+    let mut pad = config.open_signature_pad(dir.path()).unwrap();
+    assert_eq!(pad.info().kind, "isdv4");
+    assert_eq!(pad.info().pressure_max, Some(1023));
+    assert_eq!(
+        pad.capture(Duration::from_secs(10)).unwrap().point_count(),
+        original.point_count()
+    );
+}

@@ -71,6 +71,8 @@ reasons! {
     SignatureEmpty => "signature.empty", "未检测到签名，请在签名区书写您的姓名。", "No signature was drawn; write your name in the box.";
     SignatureTooShort => "signature.too_short", "签名过短，请完整书写您的姓名。", "The signature is too short; write your full name.";
     SignatureTrivial => "signature.trivial", "签名无效（点或直线），请书写您的姓名。", "That is a dot or a line, not a signature; write your name.";
+    SignatureTooSmall => "signature.too_small", "签名过小，请在签名区内写大一些。", "The signature is too small; write larger in the box.";
+    SignatureTooQuick => "signature.too_quick", "签名过快，请正常书写您的姓名。", "The signature was drawn too quickly; write your name normally.";
     NoSerial => "commit.no_serial", "本确认台准考证号段已用完，请联系工作人员。", "This desk has no admission numbers left; please ask the staff.";
     CommitFailed => "commit.failed", "保存失败，请重试或联系工作人员，您的信息未丢失。", "Saving failed; try again or ask the staff. Nothing was lost.";
     Timeout => "step.timeout", "操作超时，请重试。", "The step timed out; try again.";

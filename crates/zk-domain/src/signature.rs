@@ -24,6 +24,8 @@ pub struct SignatureStrokes {
 /// Minimum ink length (units of the 1000 × 400 box), extent and writing time of a signature.
 pub const MIN_INK_LENGTH: f32 = 300.0;
 pub const MIN_EXTENT: f32 = 60.0;
+/// Everything within this many units is a dot, not writing.
+pub const MAX_DOT_EXTENT: f32 = 8.0;
 pub const MIN_DURATION_MS: u32 = 300;
 
 impl SignatureStrokes {
@@ -39,7 +41,9 @@ impl SignatureStrokes {
             .sum()
     }
 
-    /// Rejects an empty signature, one too short in ink, extent or time, and a dot or straight line.
+    /// Each check has its own reason, tried in this order: empty; a dot (everything within
+    /// [`MAX_DOT_EXTENT`]); too small (bounding box under [`MIN_EXTENT`]); too little ink
+    /// ([`MIN_INK_LENGTH`]); written too quickly ([`MIN_DURATION_MS`]); one straight line.
     pub fn check(&self) -> Result<(), ReasonCode> {
         let points: Vec<&SignaturePoint> = self.strokes.iter().flatten().collect();
         if points.len() < 2 {
@@ -47,15 +51,20 @@ impl SignatureStrokes {
         }
         let (min_x, max_x) = extent(points.iter().map(|p| p.x));
         let (min_y, max_y) = extent(points.iter().map(|p| p.y));
-        let width = max_x - min_x;
-        let height = max_y - min_y;
-        if width.max(height) < MIN_EXTENT {
+        let size = (max_x - min_x).max(max_y - min_y);
+        if size < MAX_DOT_EXTENT {
             return Err(ReasonCode::SignatureTrivial);
+        }
+        if size < MIN_EXTENT {
+            return Err(ReasonCode::SignatureTooSmall);
+        }
+        if self.ink_length() < MIN_INK_LENGTH {
+            return Err(ReasonCode::SignatureTooShort);
         }
         let duration = points.iter().map(|p| p.t_ms).max().unwrap_or(0)
             - points.iter().map(|p| p.t_ms).min().unwrap_or(0);
-        if self.ink_length() < MIN_INK_LENGTH || duration < MIN_DURATION_MS {
-            return Err(ReasonCode::SignatureTooShort);
+        if duration < MIN_DURATION_MS {
+            return Err(ReasonCode::SignatureTooQuick);
         }
         if self.strokes.len() == 1 && is_straight_line(&points) {
             return Err(ReasonCode::SignatureTrivial);
@@ -149,7 +158,11 @@ mod tests {
         let fast = SignatureStrokes {
             strokes: vec![stroke(&zigzag(), 5)],
         };
-        assert_eq!(fast.check(), Err(ReasonCode::SignatureTooShort));
+        assert_eq!(fast.check(), Err(ReasonCode::SignatureTooQuick));
+        let small = SignatureStrokes {
+            strokes: vec![stroke(&[(10.0, 10.0), (40.0, 30.0), (20.0, 50.0)], 200)],
+        };
+        assert_eq!(small.check(), Err(ReasonCode::SignatureTooSmall));
         let tiny_ink = SignatureStrokes {
             strokes: vec![stroke(&[(0.0, 0.0), (70.0, 40.0), (0.0, 80.0)], 300)],
         };
