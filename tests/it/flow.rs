@@ -81,12 +81,21 @@ fn artefacts_are_encrypted_at_rest() {
         database.extend(wal);
     }
     let contains = |needle: &[u8]| database.windows(needle.len()).any(|w| w == needle);
+    // Needles long enough never to turn up by chance in megabytes of ciphertext (a 3-byte JPEG
+    // start marker would, about once in 16 MB).
     assert!(
-        !contains(b"\xFF\xD8\xFF"),
+        !contains(b"JFIF\0") && !contains(b"Exif\0\0"),
         "a plaintext JPEG is in the database"
     );
-    assert!(!contains(b"RIFF"), "a plaintext WAV is in the database");
-    assert!(!contains(b"\x89PNG"), "a plaintext PNG is in the database");
+    assert!(!contains(b"WAVEfmt "), "a plaintext WAV is in the database");
+    assert!(
+        !contains(b"\x89PNG\r\n\x1a\n"),
+        "a plaintext PNG is in the database"
+    );
+    // And a piece of a real demo photo, which the clip and the photos were made from.
+    let photo = std::fs::read(zk_tests::assets().join("demo/candidate-a-live.jpg")).unwrap();
+    let middle = &photo[photo.len() / 2..photo.len() / 2 + 32];
+    assert!(!contains(middle), "demo photo bytes are in the database");
 }
 
 mod kiosk {
@@ -230,6 +239,18 @@ mod kiosk {
                 declaration: vec![],
             })
             .unwrap();
+        assert_eq!(
+            view.phase,
+            Phase::InProgress {
+                step: Step::Signature,
+                mode: Mode::Auto
+            }
+        );
+        assert!(
+            view.signature_preview.is_some(),
+            "the signature is shown back"
+        );
+        let view = kiosk.handle(Input::SignatureAccepted).unwrap();
         let Phase::Confirmed { admission_number } = view.phase else {
             panic!("not confirmed: {view:?}")
         };
@@ -319,11 +340,12 @@ mod kiosk {
         let (mut kiosk, receiver) = kiosk(vec![demo_card(2)], clock.clone());
         kiosk.start_session().unwrap();
         kiosk.give_consent().unwrap();
-        let view = kiosk
+        kiosk
             .handle(Input::PledgeAccepted {
                 declaration: vec![],
             })
             .unwrap();
+        let view = kiosk.handle(Input::SignatureAccepted).unwrap();
         assert_eq!(
             view.phase,
             Phase::InProgress {

@@ -55,6 +55,8 @@ pub struct FlowSettings {
     pub step_timeout_secs: u64,
     pub challenge_len: usize,
     pub record_secs: u32,
+    /// Show the signature back for the candidate to accept or redo.
+    pub confirm_signature: bool,
     /// Warn when fewer admission serials than this are left.
     pub serial_low_water: u32,
     /// The consent text version the kiosk shows.
@@ -72,6 +74,7 @@ impl Default for FlowSettings {
             step_timeout_secs: 60,
             challenge_len: 6,
             record_secs: 4,
+            confirm_signature: true,
             serial_low_water: 50,
             consent_version: "consent-2027-v1".into(),
         }
@@ -188,6 +191,7 @@ impl AppConfig {
             step_timeout: Duration::from_secs(flow.step_timeout_secs),
             challenge_len: flow.challenge_len,
             record_secs: flow.record_secs,
+            confirm_signature: flow.confirm_signature,
         })
     }
 

@@ -218,6 +218,13 @@ pub fn run(
         "candidate accepts the pledge",
         pledge,
     )?;
+    act(
+        &mut kiosk,
+        &events,
+        out,
+        "candidate accepts the signature shown back",
+        Input::SignatureAccepted,
+    )?;
     candidates.push(result("A", &kiosk));
 
     let title = "── candidate B: the name on the card differs from the registration";
@@ -262,6 +269,20 @@ pub fn run(
         out,
         "candidate accepts the pledge",
         pledge,
+    )?;
+    act(
+        &mut kiosk,
+        &events,
+        out,
+        "candidate clears the signature and signs again",
+        Input::Retry,
+    )?;
+    act(
+        &mut kiosk,
+        &events,
+        out,
+        "candidate accepts the signature shown back",
+        Input::SignatureAccepted,
     )?;
     candidates.push(result("C", &kiosk));
 

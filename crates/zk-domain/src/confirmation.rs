@@ -187,6 +187,9 @@ pub struct FlowConfig {
     pub step_timeout: Duration,
     pub challenge_len: usize,
     pub record_secs: u32,
+    /// Show a passing signature back to the candidate, who accepts it
+    /// ([`Input::SignatureAccepted`]) or clears it and signs again ([`Input::Retry`]).
+    pub confirm_signature: bool,
 }
 
 impl FlowConfig {
@@ -200,6 +203,7 @@ impl FlowConfig {
             step_timeout: Duration::from_secs(60),
             challenge_len: 6,
             record_secs: 4,
+            confirm_signature: true,
         }
     }
 }
@@ -241,6 +245,8 @@ pub enum Input {
         image: Option<ArtefactId>,
         strokes: Option<ArtefactId>,
     },
+    /// The candidate accepts the signature shown back ([`View::signature_preview`]).
+    SignatureAccepted,
     Committed {
         admission_number: AdmissionNumber,
     },
@@ -282,6 +288,7 @@ impl Input {
             Input::PledgeAccepted { .. } => "PledgeAccepted",
             Input::PledgeDeclined => "PledgeDeclined",
             Input::SignatureCaptured { .. } => "SignatureCaptured",
+            Input::SignatureAccepted => "SignatureAccepted",
             Input::Committed { .. } => "Committed",
             Input::CommitFailed { .. } => "CommitFailed",
             Input::Retry => "Retry",
@@ -317,6 +324,8 @@ pub struct View {
     pub consent_declined: bool,
     /// Seconds until the idle wipe, while the warning shows.
     pub idle_warning_secs: Option<u64>,
+    /// The rendered signature waiting for the candidate to accept it or sign again.
+    pub signature_preview: Option<ArtefactId>,
 }
 
 /// Effects for `zk-app` to execute, in order.
@@ -379,6 +388,8 @@ pub struct Confirmation {
     outcomes: Vec<StepOutcome>,
     artefacts: Vec<(ArtefactKind, ArtefactId)>,
     declaration: Vec<(String, bool)>,
+    /// A passing signature shown back, until accepted: its verdict, image and strokes.
+    pending_signature: Option<(Verdict, Option<ArtefactId>, Option<ArtefactId>)>,
 }
 
 const STAFF_MODEL: &str = "staff";
@@ -414,6 +425,7 @@ impl Confirmation {
             outcomes: Vec::new(),
             artefacts: Vec::new(),
             declaration: Vec::new(),
+            pending_signature: None,
         };
         let effects = vec![Effect::Notify(confirmation.view(now))];
         (confirmation, effects)
@@ -461,6 +473,10 @@ impl Confirmation {
             },
             consent_declined: self.consent_declined,
             idle_warning_secs,
+            signature_preview: self
+                .pending_signature
+                .as_ref()
+                .and_then(|(_, image, _)| image.clone()),
         }
     }
 
@@ -485,6 +501,8 @@ impl Confirmation {
         match (input, mode) {
             (Input::Activity, _) => {}
             (Input::Retry, _) => {
+                // Also "clear and sign again" for a signature shown back.
+                self.pending_signature = None;
                 self.phase = Phase::InProgress {
                     step,
                     mode: Mode::Auto,
@@ -650,15 +668,19 @@ impl Confirmation {
                     strokes,
                 },
             ) if self.awaiting_since.is_some() => {
-                if verdict.decision == Decision::Pass {
-                    if let Some(image) = image {
-                        self.put_artefact(ArtefactKind::SignatureImage, image);
-                    }
-                    if let Some(strokes) = strokes {
-                        self.put_artefact(ArtefactKind::SignatureStrokes, strokes);
-                    }
+                if verdict.decision == Decision::Pass && self.config.confirm_signature {
+                    // Shown back; the step passes when the candidate accepts it.
+                    self.awaiting_since = None;
+                    self.pending_signature = Some((verdict, image, strokes));
+                    effects.push(Effect::Notify(self.view(now)));
+                    return;
                 }
-                self.decide(step, mode, verdict, now, effects);
+                self.accept_signature(step, mode, verdict, image, strokes, now, effects);
+            }
+            (Step::Signature, Input::SignatureAccepted) if self.pending_signature.is_some() => {
+                if let Some((verdict, image, strokes)) = self.pending_signature.take() {
+                    self.accept_signature(step, mode, verdict, image, strokes, now, effects);
+                }
             }
             (Step::Commit, Input::Committed { admission_number })
                 if self.awaiting_since.is_some() =>
@@ -733,6 +755,28 @@ impl Confirmation {
             scores: Vec::new(),
             model_version: "roster-match-v1".into(),
         }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn accept_signature(
+        &mut self,
+        step: Step,
+        mode: Mode,
+        verdict: Verdict,
+        image: Option<ArtefactId>,
+        strokes: Option<ArtefactId>,
+        now: Timestamp,
+        effects: &mut Vec<Effect>,
+    ) {
+        if verdict.decision == Decision::Pass {
+            if let Some(image) = image {
+                self.put_artefact(ArtefactKind::SignatureImage, image);
+            }
+            if let Some(strokes) = strokes {
+                self.put_artefact(ArtefactKind::SignatureStrokes, strokes);
+            }
+        }
+        self.decide(step, mode, verdict, now, effects);
     }
 
     fn decide(

@@ -217,7 +217,60 @@ fn happy_inputs() -> Vec<(&'static str, Input)> {
                 strokes: Some(ArtefactId("a-strokes".into())),
             },
         ),
+        ("signature accepted", Input::SignatureAccepted),
     ]
+}
+
+#[test]
+fn a_signature_is_shown_back_and_can_be_redone() {
+    let (mut machine, now) = at_step(Step::Signature);
+    let captured = |name: &str| Input::SignatureCaptured {
+        verdict: Verdict::pass("signature-checks-v1"),
+        image: Some(ArtefactId(format!("{name}-img"))),
+        strokes: Some(ArtefactId(format!("{name}-strokes"))),
+    };
+    // Nothing to accept yet.
+    let effects = machine.handle(Input::SignatureAccepted, now);
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Rejected { .. })),
+        "{effects:?}"
+    );
+    let effects = machine.handle(captured("first"), now);
+    assert_eq!(machine.step(), Some(Step::Signature));
+    assert_eq!(
+        machine.view(now).signature_preview,
+        Some(ArtefactId("first-img".into()))
+    );
+    assert!(!effects
+        .iter()
+        .any(|e| matches!(e, Effect::RecordOutcome(_))));
+    // Clear and sign again: a new capture, the old image is gone.
+    let effects = machine.handle(Input::Retry, now);
+    assert!(effects
+        .iter()
+        .any(|e| matches!(e, Effect::CaptureSignature)));
+    assert_eq!(machine.view(now).signature_preview, None);
+    machine.handle(captured("second"), now);
+    let effects = machine.handle(Input::SignatureAccepted, now);
+    assert_eq!(machine.step(), Some(Step::Commit));
+    let draft = effects
+        .iter()
+        .find_map(|e| {
+            if let Effect::Commit(d) = e {
+                Some(d.clone())
+            } else {
+                None
+            }
+        })
+        .expect("commit effect");
+    assert!(draft.artefacts.contains(&(
+        ArtefactKind::SignatureImage,
+        ArtefactId("second-img".into())
+    )));
+    assert!(!draft
+        .artefacts
+        .iter()
+        .any(|(_, id)| id.0.starts_with("first")));
 }
 
 #[test]
@@ -239,7 +292,8 @@ fn happy_path_transcript() {
             liveness pass          → photo                              | Record(liveness #1 pass), CapturePhoto(compare=true)
             photo pass             → pledge                             | Record(photo #1 pass), ShowPledge
             pledge                 → signature                          | Record(pledge #1 pass), CaptureSignature
-            signature              → commit                             | Record(signature #1 pass), Commit(R0001, 6 outcomes, 5 artefacts)
+            signature              → signature                          | 
+            signature accepted     → commit                             | Record(signature #1 pass), Commit(R0001, 6 outcomes, 5 artefacts)
             committed              → confirmed 420126200017             | EndSession(confirmed=true, -)
             late retry             → confirmed 420126200017             | Rejected(Retry: the session is over)
         "#]],
@@ -599,6 +653,7 @@ fn commit_failure_without_serials_needs_staff_then_commits() {
     };
     let tail: Vec<&str> = transcript_text.lines().skip(7).collect();
     expect![[r#"
+        signature accepted     → commit                             | Record(signature #1 pass), Commit(R0001, 6 outcomes, 5 artefacts)
         commit: no serial      → commit[staff:commit.no_serial]     | Record(commit #1 review:commit.no_serial), RequestStaff(commit, commit.no_serial)
         staff: blocks added    → commit                             | Commit(R0001, 6 outcomes, 5 artefacts)
         committed              → confirmed 420126200017             | EndSession(confirmed=true, -)"#]]
