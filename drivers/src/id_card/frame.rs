@@ -436,9 +436,38 @@ fn field(
         .to_owned())
 }
 
+/// Joins UCS-2LE fields and then trims the padding once, at the ends of the whole.
+fn raw_field(
+    text: &[u8; TEXT_LEN],
+    ranges: &[(usize, usize)],
+    name: &'static str,
+) -> Result<String, FrameError> {
+    let units: Vec<u16> = ranges
+        .iter()
+        .flat_map(|&(from, to)| text[from..to].chunks_exact(2))
+        .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
+        .collect();
+    let decoded: String = char::decode_utf16(units)
+        .collect::<Result<String, _>>()
+        .map_err(|_| FrameError::Text { field: name })?;
+    Ok(decoded
+        .trim_end_matches([' ', '\0'])
+        .trim_start()
+        .to_owned())
+}
+
 fn date(text: &[u8; TEXT_LEN], from: usize, name: &'static str) -> Result<Date, FrameError> {
     let value = field(text, from, from + 16, name)?;
-    Date::parse_from_str(&value, "%Y%m%d").map_err(|_| FrameError::Text { field: name })
+    parse_chip_date(&value).ok_or(FrameError::Text { field: name })
+}
+
+/// A chip date is exactly eight ASCII digits, `YYYYMMDD` (chrono alone would also take a sign
+/// or a short year, which no card holds and which would not survive re-encoding).
+fn parse_chip_date(value: &str) -> Option<Date> {
+    if value.len() != 8 || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Date::parse_from_str(value, "%Y%m%d").ok()
 }
 
 fn validity(text: &[u8; TEXT_LEN], from: usize) -> Result<Validity, FrameError> {
@@ -446,9 +475,9 @@ fn validity(text: &[u8; TEXT_LEN], from: usize) -> Result<Validity, FrameError> 
     if value == "长期" {
         return Ok(Validity::LongTerm);
     }
-    Date::parse_from_str(&value, "%Y%m%d")
+    parse_chip_date(&value)
         .map(Validity::Until)
-        .map_err(|_| FrameError::Text { field: "valid_to" })
+        .ok_or(FrameError::Text { field: "valid_to" })
 }
 
 fn sex(text: &[u8; TEXT_LEN], from: usize) -> Result<Sex, FrameError> {
@@ -502,15 +531,13 @@ pub fn decode_text(text: &[u8; TEXT_LEN], photo: CardPhoto) -> Result<IdCard, Fr
             photo,
         },
         Some('Y') => {
-            let english = format!(
-                "{}{}",
-                field(text, 52, 122, "name_en")?,
-                field(text, 220, 242, "name_en")?
-            );
+            // One name in two fields: the first is full when the second is used, so the two
+            // join without trimming (a space or anything else at the split is part of the name).
+            let english = raw_field(text, &[(52, 122), (220, 242)], "name_en")?;
             IdCard {
                 card_type: CardType::ForeignPermanent2023,
                 name: PersonName::new(field(text, 0, 30, "name")?),
-                name_en: optional(english.trim().to_owned()),
+                name_en: optional(english),
                 sex: sex(text, 30)?,
                 ethnicity: None,
                 birth_date: date(text, 36, "birth_date")?,
@@ -556,10 +583,32 @@ pub fn decode_text(text: &[u8; TEXT_LEN], photo: CardPhoto) -> Result<IdCard, Fr
 }
 
 /// Writes `value` as space-padded UCS-2LE into `[from, to)`; longer values are cut.
+/// Writes `value` as UCS-2LE into `[from, to)`, space padded; a value too long is cut at a whole
+/// character (never half a surrogate pair).
 fn put(text: &mut [u8; TEXT_LEN], from: usize, to: usize, value: &str) {
-    let mut units = value.encode_utf16();
-    for offset in (from..to).step_by(2) {
-        let unit = units.next().unwrap_or(u16::from(b' '));
+    let slots = (to - from) / 2;
+    let mut units: Vec<u16> = Vec::with_capacity(slots);
+    for c in value.chars() {
+        let mut buffer = [0u16; 2];
+        let encoded = c.encode_utf16(&mut buffer);
+        if units.len() + encoded.len() > slots {
+            break;
+        }
+        units.extend_from_slice(encoded);
+    }
+    units.resize(slots, u16::from(b' '));
+    for (offset, unit) in (from..to).step_by(2).zip(units) {
+        text[offset..offset + 2].copy_from_slice(&unit.to_le_bytes());
+    }
+}
+
+/// Writes UTF-16 units into `[from, to)`, space padded (the rest is cut).
+fn put_units(text: &mut [u8; TEXT_LEN], from: usize, to: usize, units: &[u16]) {
+    let padded = units
+        .iter()
+        .copied()
+        .chain(std::iter::repeat(u16::from(b' ')));
+    for (offset, unit) in (from..to).step_by(2).zip(padded) {
         text[offset..offset + 2].copy_from_slice(&unit.to_le_bytes());
     }
 }
@@ -612,27 +661,19 @@ pub fn encode_text(card: &IdCard) -> [u8; TEXT_LEN] {
             put(&mut text, 248, 250, "I");
         }
         CardType::ForeignPermanent2023 => {
-            let english: Vec<char> = or_empty(&card.name_en).chars().collect();
-            let split = english.len().min(35);
+            // Split by UTF-16 unit, not by character: decoding joins the two fields' units
+            // before decoding them, so even a surrogate pair may straddle the split.
+            let english: Vec<u16> = or_empty(&card.name_en).encode_utf16().collect();
+            let (first, rest) = english.split_at(english.len().min(35));
             put(&mut text, 0, 30, card.name.expose());
             put(&mut text, 30, 32, card.sex.code());
             put(&mut text, 32, 36, &or_empty(&card.issue_count));
             put(&mut text, 36, 52, &date_text(card.birth_date));
-            put(
-                &mut text,
-                52,
-                122,
-                &english[..split].iter().collect::<String>(),
-            );
+            put_units(&mut text, 52, 122, first);
             put(&mut text, 122, 158, &card.number);
             put(&mut text, 188, 204, &date_text(card.valid_from));
             put(&mut text, 204, 220, &validity_text(card.valid_to));
-            put(
-                &mut text,
-                220,
-                242,
-                &english[split..].iter().collect::<String>(),
-            );
+            put_units(&mut text, 220, 242, rest);
             put(&mut text, 242, 248, &or_empty(&card.nationality));
             put(&mut text, 248, 250, "Y");
         }

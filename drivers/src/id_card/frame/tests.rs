@@ -370,3 +370,70 @@ proptest! {
         let _ = decode_text(&text, CardPhoto::Missing);
     }
 }
+
+/// Fuzzing found these (drivers/fuzz/regressions/text_decoder/): the 2023 card's English name
+/// spans two fields and must join exactly; dates are eight digits, never a signed year.
+#[test]
+fn english_names_split_across_fields_round_trip() {
+    for name_en in [
+        // 35 characters then a space exactly at the split.
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHI JOHN",
+        // A non-BMP character straddling the split (two UTF-16 units).
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGH\u{1D400}XYZ",
+        "SHORT NAME",
+    ] {
+        let card = IdCard {
+            card_type: CardType::ForeignPermanent2023,
+            name: PersonName::new("玛丽"),
+            name_en: Some(name_en.into()),
+            ethnicity: None,
+            address: None,
+            number: "911840199809200047".into(),
+            authority: String::new(),
+            issue_count: Some("00".into()),
+            nationality: Some("GRC".into()),
+            ..resident()
+        };
+        let decoded = decode_text(&encode_text(&card), card.photo.clone()).unwrap();
+        assert_eq!(decoded.name_en.as_deref(), Some(name_en));
+    }
+}
+
+#[test]
+fn signed_or_short_years_are_not_dates() {
+    let mut text = encode_text(&resident());
+    // birth date field at 36..52: "-0010307" is what chrono would read as year -1.
+    for (i, c) in "-0010307".encode_utf16().enumerate() {
+        text[36 + i * 2..38 + i * 2].copy_from_slice(&c.to_le_bytes());
+    }
+    assert_eq!(
+        decode_text(&text, CardPhoto::Missing),
+        Err(FrameError::Text {
+            field: "birth_date"
+        })
+    );
+}
+
+proptest! {
+    #[test]
+    fn any_english_name_that_fits_round_trips(
+        name in "[A-Z ,\\-\u{00C0}-\u{00FF}\u{1D400}-\u{1D40F}]{0,40}"
+    ) {
+        let trimmed = name.trim_end_matches([' ', '\0']).trim_start().to_owned();
+        prop_assume!(trimmed.encode_utf16().count() <= 46);
+        let card = IdCard {
+            card_type: CardType::ForeignPermanent2023,
+            name: PersonName::new("玛丽"),
+            name_en: (!trimmed.is_empty()).then(|| trimmed.clone()),
+            ethnicity: None,
+            address: None,
+            number: "911840199809200047".into(),
+            authority: String::new(),
+            issue_count: Some("00".into()),
+            nationality: Some("GRC".into()),
+            ..resident()
+        };
+        let decoded = decode_text(&encode_text(&card), card.photo.clone()).unwrap();
+        prop_assert_eq!(decoded.name_en, card.name_en);
+    }
+}

@@ -27,7 +27,11 @@ fn spawn_reader(
             match master.read(&mut buffer) {
                 Ok(count) => decoder.push(&buffer[..count]),
                 Err(error) if error.kind() == std::io::ErrorKind::TimedOut => continue,
-                Err(_) => return,
+                // EIO while no one has the slave open (before the driver opens it): wait.
+                Err(_) => {
+                    std::thread::sleep(Duration::from_millis(10));
+                    continue;
+                }
             }
             while let Some(Ok((cmd, para, _))) = decoder.next_request() {
                 if let Some(bytes) = respond(cmd, para) {
