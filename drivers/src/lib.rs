@@ -41,12 +41,14 @@ pub enum Backend {
     #[default]
     Sim,
     Serial,
+    /// The signature pad only: the kiosk's touch screen, fed by the UI.
+    Touch,
 }
 
 fn no_real_backend(device: Device) -> DeviceError {
     DeviceError::Unsupported {
         device,
-        detail: "backend \"serial\" (only the ID card reader and the signature pad have one; use \"sim\")".into(),
+        detail: format!("this backend for the {device:?} (serial: ID card reader and signature pad; touch: signature pad); use \"sim\""),
     }
 }
 
@@ -205,6 +207,7 @@ impl DriversConfig {
                 };
                 Ok(Box::new(reader.with_photo_decoder(config.photo_decoder()?)))
             }
+            Backend::Touch => Err(no_real_backend(Device::IdCardReader)),
         }
     }
 
@@ -228,7 +231,7 @@ impl DriversConfig {
                 };
                 Ok(Box::new(camera.realtime(config.realtime)))
             }
-            Backend::Serial => Err(no_real_backend(Device::Camera)),
+            Backend::Serial | Backend::Touch => Err(no_real_backend(Device::Camera)),
         }
     }
 
@@ -240,7 +243,7 @@ impl DriversConfig {
                 Some(script) => SimMicrophone::from_script(&assets_dir.join(script))?,
                 None => SimMicrophone::from_file(&assets_dir.join(&config.sim_wav))?,
             })),
-            Backend::Serial => Err(no_real_backend(Device::Microphone)),
+            Backend::Serial | Backend::Touch => Err(no_real_backend(Device::Microphone)),
         }
     }
 
@@ -249,10 +252,29 @@ impl DriversConfig {
         &self,
         assets_dir: &Path,
     ) -> Result<Box<dyn SignaturePad>, DeviceError> {
-        match self.signature_pad.backend {
-            Backend::Sim => Ok(Box::new(SimSignaturePad::from_file(
+        match self.open_signature_pad_with_handle(assets_dir)? {
+            (_, Some(_)) => Err(DeviceError::Unsupported {
+                device: Device::SignaturePad,
+                detail: "the touch pad is fed by the UI; open it with its handle".into(),
+            }),
+            (pad, None) => Ok(pad),
+        }
+    }
+
+    /// Opens the configured signature pad; for `touch`, also the handle the UI sends pointer
+    /// events through.
+    pub fn open_signature_pad_with_handle(
+        &self,
+        assets_dir: &Path,
+    ) -> Result<(Box<dyn SignaturePad>, Option<signature::touch::TouchHandle>), DeviceError> {
+        if self.signature_pad.backend == Backend::Touch {
+            let (pad, handle) = signature::touch::TouchSignaturePad::new();
+            return Ok((Box::new(pad), Some(handle)));
+        }
+        let pad: Box<dyn SignaturePad> = match self.signature_pad.backend {
+            Backend::Sim => Box::new(SimSignaturePad::from_file(
                 &assets_dir.join(&self.signature_pad.sim_script),
-            )?)),
+            )?),
             Backend::Serial => {
                 let config = &self.signature_pad;
                 let Some(port) = config.port.as_deref() else {
@@ -268,9 +290,11 @@ impl DriversConfig {
                         ..signature::serial::PenTabletConfig::default()
                     },
                 );
-                Ok(Box::new(pad))
+                Box::new(pad)
             }
-        }
+            Backend::Touch => return Err(no_real_backend(Device::SignaturePad)),
+        };
+        Ok((pad, None))
     }
 }
 

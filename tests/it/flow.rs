@@ -156,6 +156,7 @@ mod kiosk {
             signature_pad: Box::new(
                 SimSignaturePad::from_file(&assets.join("sim/signature.json")).unwrap(),
             ),
+            touch_signature: None,
         };
         let matcher = SimFaceMatcher::with_default(SimScores {
             face_distance: 0.3,
@@ -303,6 +304,96 @@ mod kiosk {
                 ..
             }
         )));
+    }
+
+    /// The `touch` signature pad: the UI's pointer events (sent from another thread, as the
+    /// shell would) become the stored signature, shown back and accepted.
+    #[test]
+    fn a_touch_signature_from_the_ui_is_captured_shown_back_and_committed() {
+        use zk_drivers::signature::touch::TouchEvent;
+        let assets = assets();
+        let clock = ManualClock::at(1_800_000_000_000);
+        let mut config = AppConfig::default();
+        config.drivers.signature_pad.backend = zk_drivers::Backend::Touch;
+        config.drivers.id_card.sim_baud = 115_200;
+        let devices = Devices::open(&config.drivers, &assets).unwrap();
+        let mut store = Store::open_in_memory().unwrap();
+        store
+            .import_roster_file(&assets.join("demo/roster.csv"), clock_now(&clock))
+            .unwrap();
+        let block = SerialBlock::new("t-1", "4201", Sitting::parse("271").unwrap(), 1, 10).unwrap();
+        store
+            .add_serial_block(&block, "test", clock_now(&clock))
+            .unwrap();
+        let matcher = SimFaceMatcher::with_default(SimScores {
+            face_distance: 0.3,
+            one_face_fraction: 1.0,
+            speech_secs: 2.0,
+            lip_sync: 0.6,
+            photo_distance: 0.3,
+        });
+        let mut kiosk = Kiosk::new(
+            &config,
+            store,
+            devices,
+            Box::new(matcher),
+            Box::new(clock),
+            Box::new(rand::rngs::StdRng::seed_from_u64(9)),
+        )
+        .unwrap();
+        let touch = kiosk
+            .touch_signature()
+            .expect("a touch pad hands out its handle");
+        let (sender, events) = channel();
+        kiosk.subscribe(sender);
+        let ui = std::thread::spawn(move || {
+            for event in events {
+                if let KioskEvent::AwaitingDevice {
+                    device: "signature_pad",
+                } = event
+                {
+                    touch.send(TouchEvent::Down {
+                        x: 100.0,
+                        y: 200.0,
+                        pressure: None,
+                        t_ms: 5_000.0,
+                    });
+                    for i in 1..60 {
+                        let t = f64::from(i);
+                        touch.send(TouchEvent::Move {
+                            x: 100.0 + 12.0 * i as f32,
+                            y: 200.0 + 90.0 * (i as f32 * 0.4).sin(),
+                            pressure: Some(0.6),
+                            t_ms: 5_000.0 + 16.0 * t,
+                        });
+                    }
+                    touch.send(TouchEvent::Up);
+                    touch.send(TouchEvent::Done);
+                    return true;
+                }
+            }
+            false
+        });
+        kiosk.start_session().unwrap();
+        kiosk.give_consent().unwrap();
+        let view = kiosk
+            .handle(Input::PledgeAccepted {
+                declaration: vec![],
+            })
+            .unwrap();
+        assert_eq!(
+            view.phase,
+            Phase::InProgress {
+                step: Step::Signature,
+                mode: Mode::Auto
+            },
+            "{view:?}"
+        );
+        assert!(view.signature_preview.is_some());
+        let view = kiosk.handle(Input::SignatureAccepted).unwrap();
+        assert!(matches!(view.phase, Phase::Confirmed { .. }), "{view:?}");
+        drop(kiosk);
+        assert!(ui.join().unwrap(), "the UI saw the pad waiting");
     }
 
     #[test]

@@ -170,6 +170,7 @@ pub fn run(
         camera: Box::new(camera.clone()),
         microphone: Box::new(SimMicrophone::from_file(&sim.join("digits.wav"))?),
         signature_pad: Box::new(SimSignaturePad::from_file(&sim.join("signature.json"))?),
+        touch_signature: None,
     };
     let matcher = SimFaceMatcher::from_file(&sim.join("matcher.json"))?;
     out("matcher: SIMULATED face scores (sim-scripted-v1, assets/sim/matcher.json); real matching arrives with zk-vision");
@@ -357,6 +358,7 @@ fn describe(event: &KioskEvent) -> Option<String> {
                 ),
             })
         }
+        KioskEvent::AwaitingDevice { .. } => None,
         KioskEvent::StaffRequested { step, reason } => Some(format!(
             "    ! staff requested at {} ({})",
             step.code(),

@@ -25,6 +25,8 @@ pub struct Devices {
     pub camera: Box<dyn Camera>,
     pub microphone: Box<dyn Microphone>,
     pub signature_pad: Box<dyn SignaturePad>,
+    /// With the `touch` signature pad: where the UI sends the candidate's pointer events.
+    pub touch_signature: Option<zk_drivers::signature::touch::TouchHandle>,
 }
 
 impl Devices {
@@ -33,11 +35,13 @@ impl Devices {
         config: &zk_drivers::DriversConfig,
         assets: &std::path::Path,
     ) -> Result<Devices, AppError> {
+        let (signature_pad, touch_signature) = config.open_signature_pad_with_handle(assets)?;
         Ok(Devices {
             reader: config.open_id_card_reader(assets)?,
             camera: config.open_camera(assets)?,
             microphone: config.open_microphone(assets)?,
-            signature_pad: config.open_signature_pad(assets)?,
+            signature_pad,
+            touch_signature,
         })
     }
 }
@@ -54,6 +58,11 @@ pub enum KioskEvent {
     StaffRequested {
         step: Step,
         reason: Option<ReasonCode>,
+    },
+    /// A device is now waiting for the candidate (place the card, sign): the UI shows the
+    /// matching screen. Sent before the blocking call.
+    AwaitingDevice {
+        device: &'static str,
     },
     DeviceProblem {
         device: &'static str,
@@ -124,6 +133,11 @@ impl Kiosk {
     /// Sends every [`KioskEvent`] to `sender` from now on.
     pub fn subscribe(&mut self, sender: Sender<KioskEvent>) {
         self.events = Some(sender);
+    }
+
+    /// With the `touch` signature pad: the handle the UI sends pointer events through.
+    pub fn touch_signature(&self) -> Option<zk_drivers::signature::touch::TouchHandle> {
+        self.devices.touch_signature.clone()
     }
 
     pub fn store(&self) -> &Store {
@@ -356,6 +370,9 @@ impl Kiosk {
 
     fn read_card(&mut self) -> Result<Input, AppError> {
         let timeout = self.flow.step_timeout;
+        self.emit(KioskEvent::AwaitingDevice {
+            device: "id_card_reader",
+        });
         let card = match self.devices.reader.read(timeout) {
             Ok(Some(card)) => card,
             Ok(None) => {
@@ -456,6 +473,9 @@ impl Kiosk {
     }
 
     fn capture_signature(&mut self) -> Result<Input, AppError> {
+        self.emit(KioskEvent::AwaitingDevice {
+            device: "signature_pad",
+        });
         let strokes = match self.devices.signature_pad.capture(self.flow.step_timeout) {
             Ok(strokes) => strokes,
             Err(error) => {
