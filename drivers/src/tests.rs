@@ -38,7 +38,7 @@ fn partial_config_keeps_other_defaults_and_typos_fail() {
     assert!(
         backend
             .to_string()
-            .contains("unknown variant `usb`, expected `sim` or `serial`"),
+            .contains("unknown variant `usb`, expected one of `sim`, `serial`, `touch`"),
         "{backend}"
     );
 }
@@ -115,4 +115,20 @@ fn serial_backend_needs_a_port_and_exists_only_for_the_reader() {
         config.open_camera(&assets),
         Err(DeviceError::Unsupported { .. })
     ));
+}
+
+#[test]
+fn backends_a_device_does_not_have_are_clear_errors() {
+    let assets = assets_dir();
+    let mut config = DriversConfig::default();
+    config.camera.backend = Backend::Touch;
+    let error = config.open_camera(&assets).err().expect("no touch camera");
+    assert_eq!(error.kind(), DeviceErrorKind::Unsupported);
+    config.signature_pad.backend = Backend::Touch;
+    assert!(
+        config.open_signature_pad(&assets).is_err(),
+        "a touch pad needs its handle"
+    );
+    let (_, handle) = config.open_signature_pad_with_handle(&assets).expect("touch pad");
+    assert!(handle.is_some());
 }
