@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 
 use zk_domain::{CardPhoto, CardType, Date, Ethnicity, IdCard, PersonName, Sex, Validity};
 use zk_drivers::id_card::frame::{
-    encode_extra_addresses, encode_frame, encode_read_payload, encode_sam_id, encode_text,
-    Command, Response, Status, MAX_LEN, PHOTO_LEN,
+    encode_extra_addresses, encode_frame, encode_read_payload, encode_sam_id, encode_text, Command,
+    Response, Status, MAX_LEN, PHOTO_LEN,
 };
 
 fn date(y: i32, m: u32, d: u32) -> Date {
@@ -202,7 +202,10 @@ fn frame_seeds(seeds: &mut Seeds) {
         ("find-card", Command::FindCard),
         ("select-card", Command::SelectCard),
         ("read-text-photo", Command::ReadTextPhoto),
-        ("read-text-photo-fingerprint", Command::ReadTextPhotoFingerprint),
+        (
+            "read-text-photo-fingerprint",
+            Command::ReadTextPhotoFingerprint,
+        ),
         ("read-extra-address", Command::ReadExtraAddress),
         ("set-baud-0", Command::SetBaud(0)),
         ("set-baud-4", Command::SetBaud(4)),
@@ -267,7 +270,11 @@ fn frame_seeds(seeds: &mut Seeds) {
             ]),
         ),
     );
-    seeds.stream("no-extra-address-answer", 0, &answer(Status::NoSuchItem, &[]));
+    seeds.stream(
+        "no-extra-address-answer",
+        0,
+        &answer(Status::NoSuchItem, &[]),
+    );
 
     let photo = photo();
     for (name, card) in cards() {
@@ -290,12 +297,18 @@ fn frame_seeds(seeds: &mut Seeds) {
     seeds.stream(
         "read-fingerprint-empty",
         0,
-        &answer(Status::Success, &encode_read_payload(&text, &photo, Some(&[]))),
+        &answer(
+            Status::Success,
+            &encode_read_payload(&text, &photo, Some(&[])),
+        ),
     );
     seeds.stream(
         "read-short-photo",
         0,
-        &answer(Status::Success, &encode_read_payload(&text, &photo[..16], None)),
+        &answer(
+            Status::Success,
+            &encode_read_payload(&text, &photo[..16], None),
+        ),
     );
 
     // A whole session as the host sees it, with line noise, cut into random chunks.
@@ -354,7 +367,11 @@ fn main() {
     text_seeds(&mut texts);
     for seeds in [&frames, &texts] {
         // Every seed must pass the target's own checks.
-        for entry in std::fs::read_dir(&seeds.dir).into_iter().flatten().flatten() {
+        for entry in std::fs::read_dir(&seeds.dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             let name = entry.file_name();
             if !name.to_string_lossy().starts_with("seed-") {
                 continue;
