@@ -129,6 +129,8 @@ fn backends_a_device_does_not_have_are_clear_errors() {
         config.open_signature_pad(&assets).is_err(),
         "a touch pad needs its handle"
     );
-    let (_, handle) = config.open_signature_pad_with_handle(&assets).expect("touch pad");
+    let (_, handle) = config
+        .open_signature_pad_with_handle(&assets)
+        .expect("touch pad");
     assert!(handle.is_some());
 }
