@@ -473,6 +473,7 @@ impl Kiosk {
     }
 
     fn capture_signature(&mut self) -> Result<Input, AppError> {
+        self.devices.signature_pad.arm();
         self.emit(KioskEvent::AwaitingDevice {
             device: "signature_pad",
         });

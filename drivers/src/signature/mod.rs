@@ -32,6 +32,10 @@ pub trait SignaturePad: Send {
         }
     }
 
+    /// Gets ready for a signature before the UI shows the signing screen (the touch pad starts
+    /// accepting the UI's events here, so none sent after the screen appears are lost).
+    fn arm(&mut self) {}
+
     /// Waits up to `timeout` for the candidate to finish signing. Points are in the 1000 × 400 box
     /// of [`zk_domain::SignaturePoint`], times in ms from the first point.
     fn capture(&mut self, timeout: Duration) -> Result<SignatureStrokes, DeviceError>;

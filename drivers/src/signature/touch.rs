@@ -3,7 +3,9 @@
 //! the 1000 × 400 signature box and sends them through a [`TouchHandle`]; a capture collects
 //! them until the candidate presses "done".
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use zk_domain::{SignaturePoint, SignatureStrokes};
@@ -37,26 +39,39 @@ pub enum TouchEvent {
     Done,
 }
 
-/// The UI's end. Cloneable; events sent while no capture runs are discarded at the next start.
+/// The UI's end. Cloneable. Events count only while the pad is armed (from
+/// [`SignaturePad::arm`], which the kiosk calls before it announces the signing screen, until
+/// the capture ends); others are dropped, so strokes never leak from one candidate to the next.
 #[derive(Clone, Debug)]
-pub struct TouchHandle(Sender<TouchEvent>);
+pub struct TouchHandle {
+    sender: Sender<TouchEvent>,
+    armed: Arc<AtomicBool>,
+}
 
 impl TouchHandle {
-    /// False when the pad is gone (the app is shutting down).
+    /// True when the event reached a capture; false when the pad is not armed or is gone.
     pub fn send(&self, event: TouchEvent) -> bool {
-        self.0.send(event).is_ok()
+        self.armed.load(Ordering::SeqCst) && self.sender.send(event).is_ok()
     }
 }
 
 #[derive(Debug)]
 pub struct TouchSignaturePad {
     events: Receiver<TouchEvent>,
+    armed: Arc<AtomicBool>,
 }
 
 impl TouchSignaturePad {
     pub fn new() -> (TouchSignaturePad, TouchHandle) {
         let (sender, receiver) = channel();
-        (TouchSignaturePad { events: receiver }, TouchHandle(sender))
+        let armed = Arc::new(AtomicBool::new(false));
+        (
+            TouchSignaturePad {
+                events: receiver,
+                armed: Arc::clone(&armed),
+            },
+            TouchHandle { sender, armed },
+        )
     }
 }
 
@@ -114,9 +129,24 @@ impl SignaturePad for TouchSignaturePad {
         }
     }
 
-    fn capture(&mut self, timeout: Duration) -> Result<SignatureStrokes, DeviceError> {
-        // Drop what the UI sent before this capture began.
+    fn arm(&mut self) {
+        // Drop anything left from before, then accept the UI's events.
         while self.events.try_recv().is_ok() {}
+        self.armed.store(true, Ordering::SeqCst);
+    }
+
+    fn capture(&mut self, timeout: Duration) -> Result<SignatureStrokes, DeviceError> {
+        if !self.armed.load(Ordering::SeqCst) {
+            self.arm();
+        }
+        let result = self.run_capture(timeout);
+        self.armed.store(false, Ordering::SeqCst);
+        result
+    }
+}
+
+impl TouchSignaturePad {
+    fn run_capture(&mut self, timeout: Duration) -> Result<SignatureStrokes, DeviceError> {
         let deadline = Instant::now() + timeout;
         let mut collector = Collector {
             strokes: Vec::new(),

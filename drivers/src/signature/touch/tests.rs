@@ -22,7 +22,7 @@ fn mv(x: f32, t: f64) -> TouchEvent {
 #[test]
 fn strokes_clear_and_done() {
     let (mut pad, handle) = TouchSignaturePad::new();
-    handle.send(down(1.0, 5.0)); // before the capture: discarded
+    assert!(!handle.send(down(1.0, 5.0)), "not armed: dropped");
     let sender = handle.clone();
     let thread = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(50));
@@ -77,4 +77,16 @@ fn timeout_without_ink_is_an_error_with_ink_a_signature() {
         pad.capture(Duration::from_millis(50)).unwrap_err().kind(),
         DeviceErrorKind::Disconnected
     );
+}
+
+#[test]
+fn events_sent_between_arm_and_capture_are_kept() {
+    let (mut pad, handle) = TouchSignaturePad::new();
+    pad.arm();
+    assert!(handle.send(down(10.0, 0.0)));
+    assert!(handle.send(mv(60.0, 30.0)));
+    assert!(handle.send(TouchEvent::Done));
+    let strokes = pad.capture(Duration::from_secs(1)).unwrap();
+    assert_eq!(strokes.point_count(), 2);
+    assert!(!handle.send(down(1.0, 1.0)), "disarmed after the capture");
 }
