@@ -12,6 +12,7 @@ pub mod camera;
 pub mod error;
 pub mod id_card;
 pub mod microphone;
+mod port;
 #[cfg(unix)]
 mod pty;
 pub mod signature;

@@ -10,7 +10,7 @@
 
 use std::time::{Duration, Instant};
 
-use serialport::{DataBits, FlowControl, Parity, SerialPort, StopBits};
+use serialport::SerialPort;
 use zk_domain::IdCard;
 
 use super::frame::Command;
@@ -62,26 +62,24 @@ impl SerialIdCardReader {
     /// sends the SAM status command and keeps the first rate that gets a good answer.
     pub fn open(path: &str) -> Result<SerialIdCardReader, DeviceError> {
         let (link, baud) = connect(path)?;
-        Ok(SerialIdCardReader {
-            link: Some(link),
-            path: Some(path.to_owned()),
-            baud,
-            suspect: false,
-            decoder: None,
-        })
+        Ok(SerialIdCardReader::connected(link, path, baud))
     }
 
     /// Opens `path` at a known rate only (no probing).
     pub fn open_at(path: &str, baud: u32) -> Result<SerialIdCardReader, DeviceError> {
         let mut link = SamLink::new(open_port(path, baud)?);
         link.status()?;
-        Ok(SerialIdCardReader {
+        Ok(SerialIdCardReader::connected(link, path, baud))
+    }
+
+    fn connected(link: SamLink<Port>, path: &str, baud: u32) -> SerialIdCardReader {
+        SerialIdCardReader {
             link: Some(link),
             path: Some(path.to_owned()),
             baud,
             suspect: false,
             decoder: None,
-        })
+        }
     }
 
     /// Scans [`candidate_ports`] and opens the first port a reader answers on.
@@ -270,35 +268,7 @@ fn probe(mut port: Port) -> Result<(SamLink<Port>, u32), DeviceError> {
 }
 
 fn open_port(path: &str, baud: u32) -> Result<Port, DeviceError> {
-    serialport::new(path, baud)
-        .data_bits(DataBits::Eight)
-        .parity(Parity::None)
-        .stop_bits(StopBits::One)
-        .flow_control(FlowControl::None)
-        .timeout(PORT_READ_TIMEOUT)
-        .open()
-        .map_err(|error| match error.kind() {
-            // serialport reports a port locked by another program (EBUSY) as NoDevice on Unix.
-            #[cfg(unix)]
-            serialport::ErrorKind::NoDevice => {
-                tracing::warn!(path, "the port is in use by another program");
-                DeviceError::Busy { device: DEVICE }
-            }
-            serialport::ErrorKind::Io(std::io::ErrorKind::PermissionDenied) => {
-                DeviceError::PermissionDenied {
-                    device: DEVICE,
-                    detail: format!("{path}: {error}"),
-                }
-            }
-            serialport::ErrorKind::InvalidInput => DeviceError::Unsupported {
-                device: DEVICE,
-                detail: format!("port {path} at {baud} baud: {error}"),
-            },
-            _ => {
-                tracing::warn!(path, "cannot open the reader's port: {error}");
-                DeviceError::Disconnected { device: DEVICE }
-            }
-        })
+    crate::port::open(DEVICE, path, baud, PORT_READ_TIMEOUT)
 }
 
 /// Ports a reader may be on: what the OS lists as serial ports, plus USB-serial and CDC-ACM

@@ -239,27 +239,7 @@ fn io_error(error: &std::io::Error) -> DeviceError {
 
 /// Opens the port, stops the pad and reads its maxima.
 fn connect(path: &str, baud: u32) -> Result<(Port, PenLimits), DeviceError> {
-    let mut port = serialport::new(path, baud)
-        .timeout(PORT_READ_TIMEOUT)
-        .open()
-        .map_err(|error| match error.kind() {
-            // serialport reports a port locked by another program (EBUSY) as NoDevice on Unix.
-            #[cfg(unix)]
-            serialport::ErrorKind::NoDevice => {
-                tracing::warn!(path, "the port is in use by another program");
-                DeviceError::Busy { device: DEVICE }
-            }
-            serialport::ErrorKind::Io(ErrorKind::PermissionDenied) => {
-                DeviceError::PermissionDenied {
-                    device: DEVICE,
-                    detail: format!("{path}: {error}"),
-                }
-            }
-            _ => {
-                tracing::warn!(path, "cannot open the signature pad's port: {error}");
-                DeviceError::Disconnected { device: DEVICE }
-            }
-        })?;
+    let mut port = crate::port::open(DEVICE, path, baud, PORT_READ_TIMEOUT)?;
     send(&mut port, isdv4::CMD_STOP)?;
     let _ = port.clear(serialport::ClearBuffer::Input);
     send(&mut port, isdv4::CMD_QUERY)?;
