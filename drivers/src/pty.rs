@@ -75,3 +75,63 @@ pub(crate) fn sleep_unless_stopped(stop: &AtomicBool, duration: Duration) -> boo
         std::thread::sleep((deadline - now).min(Duration::from_millis(20)));
     }
 }
+
+/// The cable state a simulator shares with its owner.
+pub(crate) struct Cable<'a> {
+    pub device: Device,
+    pub poll: Duration,
+    pub stop: &'a AtomicBool,
+    pub plugged: &'a AtomicBool,
+    pub path: &'a std::sync::Mutex<PathBuf>,
+    pub link: Option<&'a Path>,
+}
+
+/// Runs `serve` on `master` until stopped; when `serve` pulls the cable (`Some(replug)`), closes
+/// the pty and removes the link, then after `replug` (if any) opens a new pty, points the link
+/// at it and serves again.
+pub(crate) fn serve_with_replug(
+    mut master: TTYPort,
+    cable: &Cable<'_>,
+    mut serve: impl FnMut(&mut TTYPort) -> Option<Option<Duration>>,
+) {
+    loop {
+        let Some(replug) = serve(&mut master) else {
+            return;
+        };
+        drop(master);
+        cable.plugged.store(false, Ordering::SeqCst);
+        if let Some(link) = cable.link {
+            remove_link(link);
+        }
+        tracing::info!(device = ?cable.device, "simulator: cable pulled");
+        let Some(after) = replug else {
+            // Stays unplugged until stopped.
+            while sleep_unless_stopped(cable.stop, Duration::from_secs(1)) {}
+            return;
+        };
+        if !sleep_unless_stopped(cable.stop, after) {
+            return;
+        }
+        match open_pty(cable.device, cable.poll) {
+            Ok((new_master, path)) => {
+                if let Some(link) = cable.link {
+                    if let Err(error) = point_link(cable.device, link, &path) {
+                        tracing::error!("simulator: {error}");
+                        return;
+                    }
+                }
+                *cable
+                    .path
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = path;
+                cable.plugged.store(true, Ordering::SeqCst);
+                tracing::info!(device = ?cable.device, "simulator: cable plugged back");
+                master = new_master;
+            }
+            Err(error) => {
+                tracing::error!("simulator: cannot plug back: {error}");
+                return;
+            }
+        }
+    }
+}

@@ -132,44 +132,16 @@ fn point_link(link: &Path, target: &Path) -> Result<(), DeviceError> {
     pty::point_link(DEVICE, link, target)
 }
 
-fn run(mut master: TTYPort, shared: &Shared, link: Option<&Path>) {
-    loop {
-        let replug = serve(&mut master, shared);
-        drop(master);
-        let Some(replug) = replug else { return };
-        // Unplugged.
-        shared.plugged.store(false, Ordering::SeqCst);
-        if let Some(link) = link {
-            remove_link(link);
-        }
-        tracing::info!("reader simulator: cable pulled");
-        let Some(after) = replug else {
-            // Stays unplugged until stopped.
-            while pty::sleep_unless_stopped(&shared.stop, Duration::from_secs(1)) {}
-            return;
-        };
-        if !pty::sleep_unless_stopped(&shared.stop, after) {
-            return;
-        }
-        match open_pty() {
-            Ok((new_master, path)) => {
-                if let Some(link) = link {
-                    if let Err(error) = point_link(link, &path) {
-                        tracing::error!("reader simulator: {error}");
-                        return;
-                    }
-                }
-                *lock(&shared.path) = path;
-                shared.plugged.store(true, Ordering::SeqCst);
-                tracing::info!("reader simulator: cable plugged back");
-                master = new_master;
-            }
-            Err(error) => {
-                tracing::error!("reader simulator: cannot plug back: {error}");
-                return;
-            }
-        }
-    }
+fn run(master: TTYPort, shared: &Shared, link: Option<&Path>) {
+    let cable = pty::Cable {
+        device: DEVICE,
+        poll: MASTER_POLL,
+        stop: &shared.stop,
+        plugged: &shared.plugged,
+        path: &shared.path,
+        link,
+    };
+    pty::serve_with_replug(master, &cable, |port| serve(port, shared));
 }
 
 /// Answers requests until stopped (`None`) or the script pulls the cable (`Some(replug)`).

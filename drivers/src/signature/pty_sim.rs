@@ -174,41 +174,16 @@ struct Replay {
     unplug_at: Option<(usize, Option<Duration>)>,
 }
 
-fn run(mut master: TTYPort, shared: &Shared, link: Option<&Path>, speed: f32) {
-    loop {
-        let Some(replug) = serve(&mut master, shared, speed) else {
-            return;
-        };
-        drop(master);
-        shared.plugged.store(false, Ordering::SeqCst);
-        if let Some(link) = link {
-            pty::remove_link(link);
-        }
-        let Some(after) = replug else {
-            while pty::sleep_unless_stopped(&shared.stop, Duration::from_secs(1)) {}
-            return;
-        };
-        if !pty::sleep_unless_stopped(&shared.stop, after) {
-            return;
-        }
-        match pty::open_pty(DEVICE, MASTER_POLL) {
-            Ok((new_master, path)) => {
-                if let Some(link) = link {
-                    if let Err(error) = pty::point_link(DEVICE, link, &path) {
-                        tracing::error!("pen pad simulator: {error}");
-                        return;
-                    }
-                }
-                *lock(&shared.path) = path;
-                shared.plugged.store(true, Ordering::SeqCst);
-                master = new_master;
-            }
-            Err(error) => {
-                tracing::error!("pen pad simulator: cannot plug back: {error}");
-                return;
-            }
-        }
-    }
+fn run(master: TTYPort, shared: &Shared, link: Option<&Path>, speed: f32) {
+    let cable = pty::Cable {
+        device: DEVICE,
+        poll: MASTER_POLL,
+        stop: &shared.stop,
+        plugged: &shared.plugged,
+        path: &shared.path,
+        link,
+    };
+    pty::serve_with_replug(master, &cable, |port| serve(port, shared, speed));
 }
 
 /// Serves until stopped (`None`) or the cable is pulled (`Some(replug)`).
