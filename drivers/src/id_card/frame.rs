@@ -423,21 +423,11 @@ fn field(
     to: usize,
     name: &'static str,
 ) -> Result<String, FrameError> {
-    let units: Vec<u16> = text[from..to]
-        .chunks_exact(2)
-        .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
-        .collect();
-    let decoded: String = char::decode_utf16(units)
-        .collect::<Result<String, _>>()
-        .map_err(|_| FrameError::Text { field: name })?;
-    Ok(decoded
-        .trim_end_matches([' ', '\0'])
-        .trim_start()
-        .to_owned())
+    joined_field(text, &[(from, to)], name)
 }
 
 /// Joins UCS-2LE fields and then trims the padding once, at the ends of the whole.
-fn raw_field(
+fn joined_field(
     text: &[u8; TEXT_LEN],
     ranges: &[(usize, usize)],
     name: &'static str,
@@ -533,7 +523,7 @@ pub fn decode_text(text: &[u8; TEXT_LEN], photo: CardPhoto) -> Result<IdCard, Fr
         Some('Y') => {
             // One name in two fields: the first is full when the second is used, so the two
             // join without trimming (a space or anything else at the split is part of the name).
-            let english = raw_field(text, &[(52, 122), (220, 242)], "name_en")?;
+            let english = joined_field(text, &[(52, 122), (220, 242)], "name_en")?;
             IdCard {
                 card_type: CardType::ForeignPermanent2023,
                 name: PersonName::new(field(text, 0, 30, "name")?),
