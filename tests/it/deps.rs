@@ -133,3 +133,28 @@ fn pure_and_middle_crates_keep_their_distance() {
         "zk-app must not know Tauri"
     );
 }
+
+/// The kiosk does everything decisive offline: nothing it links can open a network connection
+/// (face data never leaves the desk; sync, when it comes, lives in its own crate and carries
+/// no face data).
+#[test]
+fn the_kiosk_links_no_network_client() {
+    let graph = Graph::load();
+    let app = graph.closure("zk-app");
+    for name in [
+        "reqwest",
+        "hyper",
+        "ureq",
+        "curl",
+        "tokio",
+        "h2",
+        "rustls",
+        "native-tls",
+        "openssl",
+    ] {
+        assert!(
+            !app.contains(name),
+            "zk-app (the kiosk) pulls in the network crate {name}"
+        );
+    }
+}

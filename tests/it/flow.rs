@@ -59,9 +59,36 @@ fn demo_confirms_a_and_c_and_staff_reject_b() {
     let (pending, acked) = store.outbox_counts().unwrap();
     assert_eq!((pending, acked), (2, 0));
     let audit = store.verify_audit().unwrap();
-    // 8 rows from the store (key, roster import, two demo blocks, two confirmations, …) and the two
-    // staff decisions (B rejected, C's liveness approved).
-    assert_eq!(audit.rows, 10, "{audit:?}");
+    let rows = store.audit_rows().unwrap();
+    assert_eq!(audit.rows as usize, rows.len());
+    let count = |actor: &str, action: &str| {
+        rows.iter()
+            .filter(|row| row.actor == actor && row.action == action)
+            .count()
+    };
+    assert_eq!(count("store", "key.created"), 1);
+    assert_eq!(count("admin", "roster.import"), 1);
+    assert_eq!(count("kiosk", "confirm"), 2);
+    assert_eq!(count("candidate", "consent.accepted"), 3);
+    assert_eq!(
+        count("retention", "artefacts.purge"),
+        1,
+        "the purge at start"
+    );
+    // B rejected by the operator; C's failed liveness overridden by the reviewer.
+    assert_eq!(count("demo-staff", "staff.decision"), 1);
+    assert_eq!(count("demo-reviewer", "staff.decision"), 1);
+    assert_eq!(count("demo-reviewer", "staff.override"), 1);
+    assert_eq!(count("demo-staff", "signin"), 1);
+    assert_eq!(count("demo-reviewer", "signout"), 1);
+    // Every automatic decision too (A: 6 steps; B: consent, card; C: 3 failed liveness …).
+    assert!(count("kiosk", "decision") >= 6 + 2 + 3, "{rows:#?}");
+    // No personal data in the audit log.
+    for row in &rows {
+        for needle in ["110101199003070011", "李明", "王芳"] {
+            assert!(!row.detail.contains(needle), "{row:?}");
+        }
+    }
     let counts = store.roster_counts().unwrap();
     assert_eq!(counts.confirmed, 2);
     let still_registered = store
@@ -92,13 +119,35 @@ fn artefacts_are_encrypted_at_rest() {
         !contains(b"\x89PNG\r\n\x1a\n"),
         "a plaintext PNG is in the database"
     );
+    // The stolen-file case for the roster and the outbox: no ID number, name or phone number of
+    // any demo registration is in the files (they are sealed under the key kept apart).
+    let roster = std::fs::read_to_string(zk_tests::assets().join("demo/roster.csv")).unwrap();
+    for line in roster
+        .lines()
+        .skip(1)
+        .filter(|line| !line.trim().is_empty())
+    {
+        let fields: Vec<&str> = line.split(',').collect();
+        let values = [
+            ("ID number", fields[2]),
+            ("name", fields[3]),
+            ("phone", fields[7]),
+        ];
+        for (what, value) in values.into_iter().filter(|(_, value)| !value.is_empty()) {
+            assert!(
+                !contains(value.as_bytes()),
+                "the {what} of registration {} is in the database files",
+                fields[0]
+            );
+        }
+    }
     // And a piece of a real demo photo, which the clip and the photos were made from.
     let photo = std::fs::read(zk_tests::assets().join("demo/candidate-a-live.jpg")).unwrap();
     let middle = &photo[photo.len() / 2..photo.len() / 2 + 32];
     assert!(!contains(middle), "demo photo bytes are in the database");
 }
 
-mod kiosk {
+pub(crate) mod kiosk {
     use std::sync::mpsc::{channel, Receiver};
     use std::time::Duration;
 
@@ -113,7 +162,7 @@ mod kiosk {
     use zk_store::Store;
     use zk_tests::assets;
 
-    fn demo_card(index: usize) -> SimCardEvent {
+    pub(crate) fn demo_card(index: usize) -> SimCardEvent {
         let mut reader = SimIdCardReader::from_file(&assets().join("sim/cards.json")).unwrap();
         let mut card = None;
         for _ in 0..=index {
@@ -129,12 +178,62 @@ mod kiosk {
         kiosk_with_reader(Box::new(SimIdCardReader::from_events(reader_events)), clock)
     }
 
+    /// Staff accounts every test kiosk has: (id, role, PIN).
+    pub(crate) const STAFF: [(&str, zk_domain::Role, &str); 3] = [
+        ("t-op", zk_domain::Role::Operator, "op-pin-1"),
+        ("t-rev", zk_domain::Role::Reviewer, "rev-pin-1"),
+        ("t-admin", zk_domain::Role::Admin, "admin-pin-1"),
+    ];
+
+    /// Signs in one of [`STAFF`].
+    pub(crate) fn sign_in(kiosk: &mut Kiosk, id: &str) -> zk_app::StaffToken {
+        let (_, _, pin) = STAFF.iter().find(|(staff, _, _)| *staff == id).unwrap();
+        kiosk.sign_in(id, pin).unwrap()
+    }
+
     fn kiosk_with_reader(
         reader: Box<dyn IdCardReader>,
         clock: ManualClock,
     ) -> (Kiosk, Receiver<KioskEvent>) {
+        kiosk_with(
+            &AppConfig::default(),
+            Store::open_in_memory().unwrap(),
+            reader,
+            default_scores(),
+            clock,
+        )
+    }
+
+    pub(crate) fn default_scores() -> SimScores {
+        SimScores {
+            face_distance: 0.3,
+            one_face_fraction: 1.0,
+            speech_secs: 2.0,
+            lip_sync: 0.6,
+            photo_distance: 0.3,
+        }
+    }
+
+    /// A kiosk on `store` (demo roster imported, a block for 4201, the [`STAFF`] accounts).
+    pub(crate) fn kiosk_with(
+        config: &AppConfig,
+        mut store: Store,
+        reader: Box<dyn IdCardReader>,
+        scores: SimScores,
+        clock: ManualClock,
+    ) -> (Kiosk, Receiver<KioskEvent>) {
         let assets = assets();
-        let mut store = Store::open_in_memory().unwrap();
+        let policy = config.security.staff_policy().unwrap();
+        for (id, role, pin) in STAFF {
+            let new = zk_store::NewOperator {
+                id: id.into(),
+                display_name: id.into(),
+                role,
+            };
+            store
+                .add_operator(&new, pin, &policy, "test", clock_now(&clock))
+                .unwrap();
+        }
         store
             .import_roster_file(&assets.join("demo/roster.csv"), clock_now(&clock))
             .unwrap();
@@ -158,15 +257,9 @@ mod kiosk {
             ),
             touch_signature: None,
         };
-        let matcher = SimFaceMatcher::with_default(SimScores {
-            face_distance: 0.3,
-            one_face_fraction: 1.0,
-            speech_secs: 2.0,
-            lip_sync: 0.6,
-            photo_distance: 0.3,
-        });
+        let matcher = SimFaceMatcher::with_default(scores);
         let mut kiosk = Kiosk::new(
-            &AppConfig::default(),
+            config,
             store,
             devices,
             Box::new(matcher),
@@ -179,7 +272,7 @@ mod kiosk {
         (kiosk, receiver)
     }
 
-    fn clock_now(clock: &ManualClock) -> zk_domain::Timestamp {
+    pub(crate) fn clock_now(clock: &ManualClock) -> zk_domain::Timestamp {
         zk_app::Clock::now(clock)
     }
 
@@ -458,17 +551,22 @@ mod kiosk {
         // The admin records a block; staff approve the retry; the commit goes through.
         let block = SerialBlock::new("t-2", "4202", Sitting::parse("271").unwrap(), 1, 10).unwrap();
         let now = kiosk.now();
+        let admin = sign_in(&mut kiosk, "t-admin");
         kiosk
-            .store_mut()
-            .add_serial_block(&block, "admin", now)
+            .staff_store(&admin, zk_domain::StaffAction::AllocateSerials)
+            .unwrap()
+            .add_serial_block(&block, "t-admin", now)
             .unwrap();
+        let operator = sign_in(&mut kiosk, "t-op");
         let view = kiosk
-            .handle(Input::StaffDecision {
-                operator: "op1".into(),
-                approve: true,
-                reason: None,
-                note: "block added".into(),
-            })
+            .staff(
+                &operator,
+                zk_app::StaffCommand::Approve {
+                    reason: None,
+                    note: "block added".into(),
+                    second: None,
+                },
+            )
             .unwrap();
         assert!(matches!(view.phase, Phase::Confirmed { .. }), "{view:?}");
         assert_eq!(kiosk.store().confirmations(10, 0).unwrap().len(), 1);
@@ -487,12 +585,15 @@ mod kiosk {
             kiosk.start_session(),
             Err(zk_app::AppError::SessionOpen)
         ));
-        let refused = kiosk.handle(Input::StaffDecision {
-            operator: "op".into(),
-            approve: true,
-            reason: None,
-            note: "x".into(),
-        });
+        let operator = sign_in(&mut kiosk, "t-op");
+        let refused = kiosk.staff(
+            &operator,
+            zk_app::StaffCommand::Approve {
+                reason: None,
+                note: "x".into(),
+                second: None,
+            },
+        );
         assert!(matches!(refused, Err(zk_app::AppError::Rejected { .. })));
     }
 }

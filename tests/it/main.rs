@@ -5,3 +5,4 @@
 
 mod deps;
 mod flow;
+mod security;

@@ -66,6 +66,8 @@ fn the_demo_logs_no_personal_data() {
 
     // Faults log warnings: a reader that sends corrupt and truncated frames, then the card.
     faulty_reader_run();
+    // Security work logs too: wrong sign-ins and a lock-out, a purge, a key rotation.
+    let keys = security_run(dir.path());
 
     let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
     assert!(
@@ -89,6 +91,47 @@ fn the_demo_logs_no_personal_data() {
     }
     // Birth dates also appear inside ID numbers; a redacted number keeps only 3 + 4 characters.
     assert!(!logs.contains("19900307"));
+    assert!(
+        logs.contains("staff sign-in refused") && logs.contains("artefact key rotated"),
+        "the security run logged nothing:\n{logs}"
+    );
+    // Neither the old nor the new artefact key, nor a staff secret.
+    for key in keys {
+        assert!(!logs.contains(&key[..32]), "an artefact key is in the logs");
+    }
+    assert!(
+        !logs.contains("246813") && !logs.contains("wrong-pin"),
+        "a PIN is in the logs"
+    );
+}
+
+/// Wrong sign-ins up to a lock-out, a purge of everything (far in the future), a key rotation.
+/// Returns the hex of the keys used (before and after the rotation).
+fn security_run(dir: &std::path::Path) -> Vec<String> {
+    let key_hex = || {
+        std::fs::read_to_string(dir.join(zk_store::KEY_FILE))
+            .unwrap()
+            .lines()
+            .nth(1)
+            .unwrap()
+            .to_owned()
+    };
+    let before = key_hex();
+    let mut store = Store::open(dir).unwrap();
+    let policy = zk_domain::StaffPolicy::default();
+    let later = zk_domain::Timestamp::from_millis(4_000_000_000_000);
+    for _ in 0..policy.max_failed_sign_ins {
+        assert!(store
+            .sign_in("demo-staff", "wrong-pin", &policy, later)
+            .is_err());
+    }
+    let facts = store.retention_facts().unwrap();
+    let items = zk_domain::retention::plan(&zk_domain::RetentionPolicy::default(), &facts, later);
+    assert!(!items.is_empty());
+    store.purge(&items, "retention", later).unwrap();
+    store.rotate_key("admin", later).unwrap();
+    drop(store);
+    vec![before, key_hex()]
 }
 
 fn faulty_reader_run() {

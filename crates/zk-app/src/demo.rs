@@ -3,8 +3,12 @@
 //! - A passes every step and gets an admission number;
 //! - B's card name differs from the roster (王芳 vs 王芳芳): the card step goes to staff review and
 //!   staff reject it;
-//! - C fails liveness three times (scripted low lip-sync score), the step routes to staff, staff
-//!   approve after comparing the face by eye, and C is confirmed.
+//! - C fails liveness three times (scripted low lip-sync score), the step routes to staff, a
+//!   reviewer (overriding a failed match needs that role) approves after comparing the face by
+//!   eye, with the desk operator as second person, and C is confirmed.
+//!
+//! Staff act through signed-in accounts (`demo-staff`, operator; `demo-reviewer`, reviewer), made
+//! in the store on first run with the demo PINs below — demo only.
 //!
 //! Face scores are SIMULATED (`SimFaceMatcher`, `assets/sim/matcher.json`). The ID card reader is
 //! the protocol simulator on a pseudo-terminal driven by the real serial driver. Everything else —
@@ -15,7 +19,7 @@ use std::sync::mpsc::{channel, Receiver};
 use std::sync::{Arc, Mutex};
 
 use rand::SeedableRng;
-use zk_domain::{Decision, Input, ReasonCode, SerialBlock};
+use zk_domain::{Decision, Input, ReasonCode, Role, SerialBlock};
 use zk_drivers::camera::sim::SimCamera;
 use zk_drivers::id_card::photo::ImagePhotoDecoder;
 use zk_drivers::id_card::sam_sim::Timing;
@@ -23,17 +27,22 @@ use zk_drivers::id_card::SimulatedSerialReader;
 use zk_drivers::microphone::sim::SimMicrophone;
 use zk_drivers::signature::sim::SimSignaturePad;
 use zk_drivers::{Camera, DeviceError, Frame};
-use zk_store::Store;
+use zk_store::{NewOperator, Store};
 
 use crate::clock::SystemClock;
 use crate::config::AppConfig;
 use crate::error::AppError;
 use crate::kiosk::{Devices, Kiosk, KioskEvent};
 use crate::matcher::SimFaceMatcher;
+use crate::staff::{StaffCommand, StaffToken};
 
 /// The demo roster's candidates that the demo walks through, in `assets/sim/cards.json` order.
 const DEMO_REGISTRATIONS: [&str; 3] = ["271420100001", "271420100002", "271420200003"];
 const STAFF: &str = "demo-staff";
+const REVIEWER: &str = "demo-reviewer";
+/// Demo-only secrets of the demo accounts (a real desk's accounts are made with `zk operator add`).
+const STAFF_PIN: &str = "246813";
+const REVIEWER_PIN: &str = "135792";
 
 /// How each demo candidate ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -150,6 +159,22 @@ pub fn run(
         }
     }
 
+    let staff_policy = config.security.staff_policy()?;
+    for (id, role, pin) in [
+        (STAFF, Role::Operator, STAFF_PIN),
+        (REVIEWER, Role::Reviewer, REVIEWER_PIN),
+    ] {
+        if store.operator(id)?.is_none() {
+            let new = NewOperator {
+                id: id.to_owned(),
+                display_name: format!("demo {role}"),
+                role,
+            };
+            store.add_operator(&new, pin, &staff_policy, "demo", now)?;
+            out(&format!("staff: demo account {id} ({role}) created"));
+        }
+    }
+
     let sim = assets.join("sim");
     let camera = SwitchableCamera(Arc::new(Mutex::new(live_camera(
         assets,
@@ -230,16 +255,17 @@ pub fn run(
 
     let title = "── candidate B: the name on the card differs from the registration";
     begin(&mut kiosk, out, title, "candidate-b-live.jpg")?;
-    let reject = Input::StaffDecision {
-        operator: STAFF.into(),
-        approve: false,
+    let staff = kiosk.sign_in(STAFF, STAFF_PIN)?;
+    out(&format!("  > staff sign in as {STAFF} (operator)"));
+    let reject = StaffCommand::Reject {
         reason: Some(ReasonCode::NameDiffers),
         note: "name on the ID card differs from the online registration; sent to the registration office to correct it".into(),
     };
-    act(
+    act_staff(
         &mut kiosk,
         &events,
         out,
+        &staff,
         "staff reject the card step",
         reject,
     )?;
@@ -249,20 +275,25 @@ pub fn run(
     begin(&mut kiosk, out, title, "candidate-c-live.png")?;
     act(&mut kiosk, &events, out, "candidate retries", Input::Retry)?;
     act(&mut kiosk, &events, out, "candidate retries", Input::Retry)?;
-    let approve = Input::StaffDecision {
-        operator: STAFF.into(),
-        approve: true,
+    let reviewer = kiosk.sign_in(REVIEWER, REVIEWER_PIN)?;
+    out(&format!(
+        "  > {REVIEWER} signs in (reviewer: overriding a failed match needs that role)"
+    ));
+    let approve = StaffCommand::Approve {
         reason: Some(ReasonCode::LipSyncLow),
         note: "compared the candidate's face with the card photo in person; candidate reads slowly"
             .into(),
+        second: Some(staff.clone()),
     };
-    act(
+    act_staff(
         &mut kiosk,
         &events,
         out,
-        "staff approve the liveness step",
+        &reviewer,
+        "reviewer approves the liveness step (second person: the desk operator)",
         approve,
     )?;
+    kiosk.sign_out(&reviewer)?;
     let pledge = Input::PledgeAccepted { declaration };
     act(
         &mut kiosk,
@@ -286,6 +317,7 @@ pub fn run(
         Input::SignatureAccepted,
     )?;
     candidates.push(result("C", &kiosk));
+    kiosk.sign_out(&staff)?;
 
     Ok(DemoReport { candidates })
 }
@@ -321,6 +353,25 @@ fn act(
 ) -> Result<(), AppError> {
     out(&format!("  > {label}"));
     let result = kiosk.handle(input);
+    for event in events.try_iter() {
+        if let Some(line) = describe(&event) {
+            out(&line);
+        }
+    }
+    result.map(|_| ())
+}
+
+/// A staff command by `token`, printed like [`act`].
+fn act_staff(
+    kiosk: &mut Kiosk,
+    events: &Receiver<KioskEvent>,
+    out: &mut dyn FnMut(&str),
+    token: &StaffToken,
+    label: &str,
+    command: StaffCommand,
+) -> Result<(), AppError> {
+    out(&format!("  > {label}"));
+    let result = kiosk.staff(token, command);
     for event in events.try_iter() {
         if let Some(line) = describe(&event) {
             out(&line);
@@ -382,5 +433,12 @@ fn describe(event: &KioskEvent) -> Option<String> {
             "    ✘ session ended: {}",
             reason.map_or("ended", ReasonCode::code)
         )),
+        KioskEvent::StaffSignedIn { .. } => None,
+        KioskEvent::StaffSignedOut { operator, why } => {
+            Some(format!("    staff {operator} signed out ({why})"))
+        }
+        KioskEvent::RetentionPurged { purged } => {
+            Some(format!("    retention: {purged} expired artefacts erased"))
+        }
     }
 }

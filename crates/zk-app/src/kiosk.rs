@@ -1,23 +1,28 @@
 //! [`Kiosk`]: runs one candidate session at a time through the confirmation state machine,
 //! executing its effects against the devices, the matcher and the store.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
 use rand::RngCore;
 use zk_domain::confirmation::Phase;
+use zk_domain::staff::check_override;
 use zk_domain::{
     ArtefactId, ArtefactKind, CardPhoto, CardSource, Challenge, Confirmation, Decision, Effect,
     FlowConfig, Input, MatchPolicy, ReasonCode, Sitting, Step, Timestamp, Verdict, View,
 };
+use zk_domain::{RetentionPolicy, Role, StaffAction, StaffPolicy, StaffSession};
 use zk_drivers::{Camera, DeviceError, DeviceErrorKind, IdCardReader, Microphone, SignaturePad};
-use zk_store::{SessionId, Store, StoreError};
+use zk_store::{NewOperator, Operator, RotationReport, SessionId, Store, StoreError};
 
 use crate::clock::Clock;
 use crate::config::AppConfig;
+use crate::consent::ConsentText;
 use crate::error::AppError;
 use crate::matcher::{FaceMatcher, LivenessClip};
+use crate::retention::{self, PurgeReport};
+use crate::staff::{StaffCommand, StaffToken};
 
 /// The kiosk's devices, each behind its driver trait.
 pub struct Devices {
@@ -77,6 +82,19 @@ pub enum KioskEvent {
         admission_number: Option<String>,
         reason: Option<ReasonCode>,
     },
+    StaffSignedIn {
+        operator: String,
+        role: Role,
+    },
+    /// Signed out by request (`why` = `requested`) or after the idle timeout (`timeout`).
+    StaffSignedOut {
+        operator: String,
+        why: &'static str,
+    },
+    /// The retention job erased this many artefacts.
+    RetentionPurged {
+        purged: u64,
+    },
 }
 
 struct ActiveSession {
@@ -100,10 +118,19 @@ pub struct Kiosk {
     policy: MatchPolicy,
     sitting: Sitting,
     low_water: u32,
-    consent_version: String,
+    consent: ConsentText,
+    staff_policy: StaffPolicy,
+    /// Signed-in staff by token id.
+    staff: HashMap<u64, StaffSession>,
+    retention: RetentionPolicy,
+    purge_every: Duration,
+    last_purge: Option<Timestamp>,
     events: Option<Sender<KioskEvent>>,
     session: Option<ActiveSession>,
 }
+
+/// Who the retention job is in the audit log.
+const RETENTION_ACTOR: &str = "retention";
 
 impl Kiosk {
     pub fn new(
@@ -114,7 +141,8 @@ impl Kiosk {
         clock: Box<dyn Clock>,
         rng: Box<dyn RngCore + Send>,
     ) -> Result<Kiosk, AppError> {
-        Ok(Kiosk {
+        let assets = crate::assets::locate(config.assets_dir.as_deref())?;
+        let mut kiosk = Kiosk {
             store,
             devices,
             matcher,
@@ -124,10 +152,18 @@ impl Kiosk {
             policy: config.match_policy()?,
             sitting: config.sitting()?,
             low_water: config.flow.serial_low_water,
-            consent_version: config.flow.consent_version.clone(),
+            consent: ConsentText::load(&assets, &config.flow.consent_version)?,
+            staff_policy: config.security.staff_policy()?,
+            staff: HashMap::new(),
+            retention: config.retention.policy()?,
+            purge_every: config.retention.every()?,
+            last_purge: None,
             events: None,
             session: None,
-        })
+        };
+        // Retention runs at start, then from the timer (`maintenance`).
+        kiosk.maintenance()?;
+        Ok(kiosk)
     }
 
     /// Sends every [`KioskEvent`] to `sender` from now on.
@@ -144,8 +180,18 @@ impl Kiosk {
         &self.store
     }
 
-    pub fn store_mut(&mut self) -> &mut Store {
-        &mut self.store
+    /// The store for an admin task (`action` must need the admin role: roster import, serial
+    /// blocks, export …); audited by the store's own methods.
+    pub fn staff_store(
+        &mut self,
+        token: &StaffToken,
+        action: StaffAction,
+    ) -> Result<&mut Store, AppError> {
+        if action.required_role() < Role::Admin {
+            return Err(AppError::StaffOnly(action.code()));
+        }
+        self.authorize(token, action)?;
+        Ok(&mut self.store)
     }
 
     pub fn now(&self) -> Timestamp {
@@ -161,7 +207,12 @@ impl Kiosk {
     }
 
     pub fn consent_version(&self) -> &str {
-        &self.consent_version
+        &self.consent.version
+    }
+
+    /// The consent text to show (both languages) and its version.
+    pub fn consent_text(&self) -> &ConsentText {
+        &self.consent
     }
 
     /// Opens a new candidate session at the consent step.
@@ -186,24 +237,70 @@ impl Kiosk {
     }
 
     pub fn give_consent(&mut self) -> Result<View, AppError> {
-        let version = self.consent_version.clone();
+        let version = self.consent.version.clone();
         self.handle(Input::ConsentGiven { version })
     }
 
-    /// Feeds one input and runs every effect it causes (device reads, matching, commit) until the
-    /// session waits for the candidate or staff again. Returns the view after that.
+    /// The candidate declines face and voice processing: the flow goes on, staff check the
+    /// documents by hand at the face steps.
+    pub fn decline_consent(&mut self) -> Result<View, AppError> {
+        self.handle(Input::ConsentDeclined)
+    }
+
+    /// The candidate-facing entry point: feeds one input and runs every effect it causes (device
+    /// reads, matching, commit) until the session waits for the candidate or staff again. Returns
+    /// the view after that. Staff inputs are refused here ([`AppError::StaffOnly`]): they go
+    /// through [`Kiosk::staff`] with a [`StaffToken`]. A `Tick` also runs [`Kiosk::maintenance`].
     pub fn handle(&mut self, input: Input) -> Result<View, AppError> {
+        match &input {
+            Input::StaffTakeover { .. } => return Err(AppError::StaffOnly("StaffTakeover")),
+            Input::StaffDecision { .. } => return Err(AppError::StaffOnly("StaffDecision")),
+            Input::Cancel { .. } => return Err(AppError::StaffOnly("Cancel")),
+            Input::ConsentGiven { version } if *version != self.consent.version => {
+                return Err(AppError::Rejected {
+                    input: "ConsentGiven",
+                    why: "the consent text shown is not the current version; show the current text",
+                })
+            }
+            Input::Tick => self.maintenance()?,
+            _ => {}
+        }
+        self.run(input)
+    }
+
+    /// Runs the machine on `input` (candidate or staff, already authorised).
+    fn run(&mut self, input: Input) -> Result<View, AppError> {
+        let consent = match &input {
+            Input::ConsentGiven { .. } => Some(true),
+            Input::ConsentDeclined => Some(false),
+            _ => None,
+        };
         let mut queue = VecDeque::from([input]);
         let mut first = true;
         while let Some(input) = queue.pop_front() {
             let now = self.clock.now();
             let session = self.session.as_mut().ok_or(AppError::NoSession)?;
+            let session_id = session.id;
             let effects = session.machine.handle(input, now);
+            if first {
+                if let Some(Effect::Rejected { input, why }) = effects
+                    .iter()
+                    .find(|effect| matches!(effect, Effect::Rejected { .. }))
+                {
+                    return Err(AppError::Rejected { input, why });
+                }
+                if let Some(accepted) = consent {
+                    self.store.record_consent(
+                        session_id,
+                        accepted,
+                        &self.consent.version,
+                        &self.consent.sha256,
+                        now,
+                    )?;
+                }
+            }
             for effect in effects {
                 if let Effect::Rejected { input, why } = effect {
-                    if first {
-                        return Err(AppError::Rejected { input, why });
-                    }
                     tracing::warn!(input, why, "the state machine rejected a device result");
                     continue;
                 }
@@ -279,19 +376,8 @@ impl Kiosk {
             Effect::CaptureSignature => self.capture_signature().map(Some),
             Effect::RecordOutcome(outcome) => {
                 let session = self.session_id()?;
+                // The store audits every decision (staff ones with the operator id).
                 self.store.record_outcome(session, &outcome)?;
-                if let Some(operator) = &outcome.operator {
-                    // Staff decisions and overrides go to the hash-chained audit log (no personal data).
-                    let detail = format!(
-                        "session={} step={} decision={} reason={}",
-                        session.0,
-                        outcome.step.code(),
-                        outcome.decision.code(),
-                        outcome.decision.reason().map_or("-", ReasonCode::code)
-                    );
-                    self.store
-                        .append_audit(operator, "staff_decision", &detail, outcome.at)?;
-                }
                 self.emit(KioskEvent::OutcomeRecorded {
                     step: outcome.step,
                     decision: outcome.decision,
@@ -366,6 +452,238 @@ impl Kiosk {
                 Ok(None)
             }
         }
+    }
+
+    // ---- staff ----
+
+    /// Signs a staff member in (Argon2id check, lock-out after repeated failures, audited) and
+    /// returns the token every staff command needs.
+    pub fn sign_in(&mut self, operator: &str, secret: &str) -> Result<StaffToken, AppError> {
+        let now = self.clock.now();
+        let account = self
+            .store
+            .sign_in(operator, secret, &self.staff_policy, now)?;
+        let id = loop {
+            let id = self.rng.next_u64();
+            if !self.staff.contains_key(&id) {
+                break id;
+            }
+        };
+        self.staff
+            .insert(id, StaffSession::new(account.id.clone(), account.role, now));
+        self.emit(KioskEvent::StaffSignedIn {
+            operator: account.id.clone(),
+            role: account.role,
+        });
+        Ok(StaffToken {
+            id,
+            operator: account.id,
+            role: account.role,
+        })
+    }
+
+    /// Ends a staff session (audited). Signing out twice is not an error.
+    pub fn sign_out(&mut self, token: &StaffToken) -> Result<(), AppError> {
+        if let Some(session) = self.staff.remove(&token.id) {
+            let now = self.clock.now();
+            self.store
+                .record_sign_out(&session.operator, "requested", now)?;
+            self.emit(KioskEvent::StaffSignedOut {
+                operator: session.operator,
+                why: "requested",
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks `token` is a live staff session of this kiosk allowed to do `action`; returns the
+    /// session (with its activity time moved to now).
+    fn authorize(
+        &mut self,
+        token: &StaffToken,
+        action: StaffAction,
+    ) -> Result<StaffSession, AppError> {
+        let now = self.clock.now();
+        let session = self
+            .staff
+            .get_mut(&token.id)
+            .filter(|session| session.operator == token.operator)
+            .ok_or(zk_domain::StaffRefusal::NotSignedIn)?;
+        match session.authorize(action, now, &self.staff_policy) {
+            Ok(()) => Ok(session.clone()),
+            Err(zk_domain::StaffRefusal::SessionExpired) => {
+                self.expire_staff(now)?;
+                Err(zk_domain::StaffRefusal::SessionExpired.into())
+            }
+            Err(refusal) => {
+                tracing::warn!(operator = %token.operator, action = action.code(), "staff action refused: {refusal}");
+                Err(refusal.into())
+            }
+        }
+    }
+
+    /// Ends every staff session idle past the timeout (audited).
+    fn expire_staff(&mut self, now: Timestamp) -> Result<(), AppError> {
+        let expired: Vec<u64> = self
+            .staff
+            .iter()
+            .filter(|(_, session)| !session.is_live(now, &self.staff_policy))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in expired {
+            if let Some(session) = self.staff.remove(&id) {
+                self.store
+                    .record_sign_out(&session.operator, "timeout", now)?;
+                self.emit(KioskEvent::StaffSignedOut {
+                    operator: session.operator,
+                    why: "timeout",
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// A staff command on the candidate session in progress, as the signed-in `token`.
+    pub fn staff(&mut self, token: &StaffToken, command: StaffCommand) -> Result<View, AppError> {
+        let operator = token.operator.clone();
+        let input = match command {
+            StaffCommand::TakeOver => {
+                self.authorize(token, StaffAction::TakeOver)?;
+                self.audit_staff_action(&operator, "staff.takeover")?;
+                Input::StaffTakeover { operator }
+            }
+            StaffCommand::Retry => {
+                self.authorize(token, StaffAction::Retry)?;
+                self.audit_staff_action(&operator, "staff.retry")?;
+                Input::Retry
+            }
+            StaffCommand::Cancel => {
+                self.authorize(token, StaffAction::CancelSession)?;
+                Input::Cancel { operator }
+            }
+            StaffCommand::Reject { reason, note } => {
+                self.authorize(token, StaffAction::Decide)?;
+                Input::StaffDecision {
+                    operator,
+                    approve: false,
+                    reason,
+                    note,
+                }
+            }
+            StaffCommand::Approve {
+                reason,
+                note,
+                second,
+            } => {
+                let decider = self.authorize(token, StaffAction::Decide)?;
+                let session = self.session.as_ref().ok_or(AppError::NoSession)?;
+                let (overriding, session_id) = (session.machine.pending_override(), session.id);
+                let step = session.machine.step().map_or("-", Step::code);
+                if overriding {
+                    let second = match &second {
+                        Some(second) => Some(self.authorize(second, StaffAction::Decide)?),
+                        None => None,
+                    };
+                    check_override(&decider, second.as_ref(), &self.staff_policy)?;
+                    let detail = format!(
+                        "session={} step={step} second={}",
+                        session_id.0,
+                        second
+                            .as_ref()
+                            .map_or("-", |second| second.operator.as_str())
+                    );
+                    let now = self.clock.now();
+                    self.store
+                        .append_audit(&operator, "staff.override", &detail, now)?;
+                }
+                Input::StaffDecision {
+                    operator,
+                    approve: true,
+                    reason,
+                    note,
+                }
+            }
+        };
+        self.run(input)
+    }
+
+    /// Audits a staff action on the session in progress that leaves no decision of its own.
+    fn audit_staff_action(&mut self, operator: &str, action: &str) -> Result<(), AppError> {
+        let session = self.session.as_ref().ok_or(AppError::NoSession)?;
+        let step = session.machine.step().map_or("-", Step::code);
+        let detail = format!("session={} step={step}", session.id.0);
+        let now = self.clock.now();
+        Ok(self.store.append_audit(operator, action, &detail, now)?)
+    }
+
+    /// Adds a staff account (admin).
+    pub fn add_operator(
+        &mut self,
+        token: &StaffToken,
+        new: &NewOperator,
+        secret: &str,
+    ) -> Result<Operator, AppError> {
+        self.authorize(token, StaffAction::ManageOperators)?;
+        let now = self.clock.now();
+        Ok(self
+            .store
+            .add_operator(new, secret, &self.staff_policy, &token.operator, now)?)
+    }
+
+    /// Unlocks a locked staff account (admin).
+    pub fn unlock_operator(&mut self, token: &StaffToken, operator: &str) -> Result<(), AppError> {
+        self.authorize(token, StaffAction::ManageOperators)?;
+        let now = self.clock.now();
+        Ok(self.store.unlock_operator(operator, &token.operator, now)?)
+    }
+
+    /// Runs the retention purge now (admin); `dry_run` only plans.
+    pub fn purge(&mut self, token: &StaffToken, dry_run: bool) -> Result<PurgeReport, AppError> {
+        self.authorize(token, StaffAction::Purge)?;
+        let now = self.clock.now();
+        let report = retention::run(
+            &mut self.store,
+            &self.retention,
+            now,
+            &token.operator,
+            dry_run,
+        )?;
+        if let Some(outcome) = &report.outcome {
+            self.emit(KioskEvent::RetentionPurged {
+                purged: outcome.purged,
+            });
+        }
+        Ok(report)
+    }
+
+    /// Re-encrypts everything under a new artefact key (admin).
+    pub fn rotate_key(&mut self, token: &StaffToken) -> Result<RotationReport, AppError> {
+        self.authorize(token, StaffAction::RotateKey)?;
+        let now = self.clock.now();
+        Ok(self.store.rotate_key(&token.operator, now)?)
+    }
+
+    /// The timer's work, also run at start: expires idle staff sessions and runs the retention
+    /// purge when it is due (at start, then every `retention.purge_every_hours`).
+    pub fn maintenance(&mut self) -> Result<(), AppError> {
+        let now = self.clock.now();
+        self.expire_staff(now)?;
+        if zk_domain::retention::purge_due(self.last_purge, now, self.purge_every) {
+            let report = retention::run(
+                &mut self.store,
+                &self.retention,
+                now,
+                RETENTION_ACTOR,
+                false,
+            )?;
+            self.last_purge = Some(now);
+            if let Some(outcome) = report.outcome.filter(|outcome| outcome.purged > 0) {
+                self.emit(KioskEvent::RetentionPurged {
+                    purged: outcome.purged,
+                });
+            }
+        }
+        Ok(())
     }
 
     fn read_card(&mut self) -> Result<Input, AppError> {

@@ -33,7 +33,7 @@ pub enum CliError {
 }
 
 impl Context {
-    fn store_dir(&self) -> Result<PathBuf, CliError> {
+    pub(crate) fn store_dir(&self) -> Result<PathBuf, CliError> {
         if let Some(dir) = &self.store {
             return Ok(dir.clone());
         }

@@ -450,6 +450,29 @@ impl Confirmation {
         self.registration.as_ref()
     }
 
+    /// Whether approving the current staff step would override a failed automatic match (card
+    /// against roster, liveness or face): the last decision at this step was an automatic `Fail`.
+    /// Such an approval needs a reviewer ([`crate::staff::check_override`]).
+    pub fn pending_override(&self) -> bool {
+        let Phase::InProgress {
+            step,
+            mode: Mode::Staff { .. },
+        } = self.phase
+        else {
+            return false;
+        };
+        if !matches!(step, Step::IdCard | Step::Liveness | Step::Photo) {
+            return false;
+        }
+        self.outcomes
+            .iter()
+            .rev()
+            .find(|outcome| outcome.step == step)
+            .is_some_and(|outcome| {
+                outcome.operator.is_none() && matches!(outcome.decision, Decision::Fail(_))
+            })
+    }
+
     pub fn outcomes(&self) -> &[StepOutcome] {
         &self.outcomes
     }

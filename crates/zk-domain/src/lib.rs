@@ -13,8 +13,10 @@ pub mod id_card;
 pub mod id_number;
 pub mod name;
 pub mod reason;
+pub mod retention;
 pub mod roster;
 pub mod signature;
+pub mod staff;
 pub mod time;
 
 pub use admission::{AdmissionError, AdmissionNumber, SerialBlock, SerialIssue, Sitting};
@@ -28,8 +30,10 @@ pub use id_card::{CardPhoto, CardProblem, CardType, Ethnicity, IdCard, Sex, Vali
 pub use id_number::{IdNumber, IdNumberError, IdNumberKind};
 pub use name::{normalize_name, PersonName};
 pub use reason::ReasonCode;
+pub use retention::{ArtefactFacts, KindRetention, PurgeItem, PurgeReason, RetentionPolicy};
 pub use roster::{
     match_registration, IdType, Level, Registration, RegistrationStatus, RosterMatchError,
 };
 pub use signature::{SignaturePoint, SignatureStrokes};
+pub use staff::{Role, StaffAction, StaffPolicy, StaffRefusal, StaffSession};
 pub use time::{Date, Timestamp};

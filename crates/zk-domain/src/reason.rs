@@ -58,6 +58,7 @@ reasons! {
     LipSyncLow => "liveness.lip_sync", "口型与声音不同步，请面对镜头清晰朗读。", "Lips and voice did not match; face the camera and read clearly.";
     DigitsWrong => "liveness.digits_wrong", "朗读的数字不正确，请按屏幕显示朗读。", "The digits read were not the ones shown; read the digits on the screen.";
     ChallengeExpired => "liveness.challenge_expired", "数字已过期，请重新开始朗读。", "The digits expired; start again.";
+    LivenessUnchecked => "liveness.unchecked", "本机暂不能自动判断朗读活体，请工作人员现场核验。", "This desk cannot check the reading automatically yet; staff will check you in person.";
     FaceMismatch => "match.face_mismatch", "人脸与证件照片不一致，请工作人员核验。", "Your face does not match the card photo; staff will check.";
     FaceUncertain => "match.face_uncertain", "人脸比对结果不确定，请工作人员复核。", "The face comparison was not conclusive; staff will review it.";
     BackgroundNotBlue => "photo.background", "背景不是蓝色，请坐在蓝色背景前。", "The background is not blue; sit in front of the blue screen.";

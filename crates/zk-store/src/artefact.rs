@@ -64,14 +64,18 @@ impl Store {
                 limit: MAX_ARTEFACT_BYTES,
             });
         }
-        require_open(&self.conn, session)?;
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(StoreError::db("storing an artefact"))?;
+        crate::require_current_key(&tx, &self.key)?;
+        require_open(&tx, session)?;
         let id = random_id()?;
         let sha256 = hex::encode(Sha256::digest(plaintext));
         let (nonce, ciphertext) = self
             .key
             .seal(plaintext, &associated_data(&id, kind.code()))?;
-        self.conn
-            .prepare_cached(
+        tx.prepare_cached(
                 "INSERT INTO artefacts (id, session_id, kind, ciphertext, nonce, sha256, size, created_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )
@@ -88,6 +92,7 @@ impl Store {
                 ])
             })
             .map_err(StoreError::db("storing an artefact"))?;
+        tx.commit().map_err(StoreError::db("storing an artefact"))?;
         Ok(ArtefactId(id))
     }
 
@@ -131,10 +136,13 @@ impl Store {
             return Err(StoreError::ArtefactPurged { id: id.0.clone() });
         };
         let kind = ArtefactKind::from_code(&kind_code).ok_or_else(corrupt)?;
-        let bytes = self
+        let Some(bytes) = self
             .key
             .open(&nonce, &ciphertext, &associated_data(&id.0, &kind_code))
-            .ok_or_else(corrupt)?;
+        else {
+            crate::require_current_key(&self.conn, &self.key)?;
+            return Err(corrupt());
+        };
         if hex::encode(Sha256::digest(&bytes)) != sha256 || bytes.len() as i64 != size {
             return Err(corrupt());
         }
@@ -158,7 +166,12 @@ impl Store {
         actor: &str,
         now: Timestamp,
     ) -> Result<u64, StoreError> {
-        self.with_full_sync(|store| store.purge_now(kinds, created_before, actor, now))
+        let purged =
+            self.with_full_sync(|store| store.purge_now(kinds, created_before, actor, now))?;
+        if purged > 0 {
+            self.compact()?;
+        }
+        Ok(purged)
     }
 
     fn purge_now(

@@ -12,6 +12,16 @@ use crate::Store;
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 const HEAD_KEY: &str = "audit_head";
 
+/// One audit row as listed (the chain fields are checked by [`Store::verify_audit`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub at: Timestamp,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+}
+
 /// The result of a successful [`Store::verify_audit`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuditVerification {
@@ -104,6 +114,27 @@ impl Store {
         append(&tx, actor, action, detail, now)?;
         tx.commit()
             .map_err(StoreError::db("committing an audit append"))
+    }
+
+    /// Every audit row, oldest first (no personal data is ever written to it).
+    pub fn audit_rows(&self) -> Result<Vec<AuditRow>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT seq, at, actor, action, detail FROM audit_log ORDER BY seq")
+            .map_err(StoreError::db("reading the audit log"))?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok(AuditRow {
+                    seq: row.get(0)?,
+                    at: Timestamp::from_millis(row.get(1)?),
+                    actor: row.get(2)?,
+                    action: row.get(3)?,
+                    detail: row.get(4)?,
+                })
+            })
+            .map_err(StoreError::db("reading the audit log"))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(StoreError::db("reading the audit log"))
     }
 
     /// Walks the whole chain. The first row that was changed, removed, reordered or does not link

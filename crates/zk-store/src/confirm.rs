@@ -15,7 +15,7 @@ use crate::key::random_id;
 use crate::roster::{clamp, load_registration};
 use crate::serials::load_blocks;
 use crate::session::{require_open, ScoreJson, SessionId};
-use crate::{audit, Store};
+use crate::{audit, seal, Store};
 
 /// What [`Store::confirm`] committed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -158,12 +158,14 @@ impl Store {
             .conn
             .transaction()
             .map_err(StoreError::db("starting the confirmation"))?;
+        crate::require_current_key(&tx, &self.key)?;
         require_open(&tx, session)?;
-        let registration = load_registration(&tx, &draft.registration_id)?.ok_or_else(|| {
-            StoreError::NoRegistration {
-                registration_id: draft.registration_id.clone(),
-            }
-        })?;
+        let registration =
+            load_registration(&tx, &self.key, &draft.registration_id)?.ok_or_else(|| {
+                StoreError::NoRegistration {
+                    registration_id: draft.registration_id.clone(),
+                }
+            })?;
         match registration.status {
             RegistrationStatus::Confirmed => return Err(StoreError::AlreadyConfirmed),
             RegistrationStatus::Cancelled => {
@@ -296,8 +298,19 @@ impl Store {
                 answer: *answer,
             })
             .collect();
-        let outcomes_json = to_json(&outcomes)?;
-        let declaration_json = to_json(&declaration)?;
+        // Notes and declaration answers may be personal: sealed like the payload.
+        let outcomes_json = seal::seal_json(
+            &self.key,
+            "confirmation.outcomes",
+            &confirmation_id,
+            &to_json(&outcomes)?,
+        )?;
+        let declaration_json = seal::seal_json(
+            &self.key,
+            "confirmation.declaration",
+            &confirmation_id,
+            &to_json(&declaration)?,
+        )?;
         tx.prepare_cached(
             "INSERT INTO confirmations (id, registration_id, admission_number, block_id, session_id, card_source, \
              consent_version, declaration, outcomes, confirmed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -353,6 +366,8 @@ impl Store {
             artefacts,
             confirmed_at: now.as_millis(),
         })?;
+        // The payload carries the ID number (the hub needs it): sealed until sync reads it.
+        let payload = seal::seal_json(&self.key, "outbox", &confirmation_id, &payload)?;
         tx.prepare_cached(
             "INSERT INTO outbox (confirmation_id, payload, created_at) VALUES (?1, ?2, ?3)",
         )

@@ -138,6 +138,26 @@ pub enum StoreError {
     #[error("admission number {number} is already in use; the serial blocks overlap an earlier allocation, ask the site admin to check them")]
     AdmissionNumberInUse { number: String },
 
+    // ---- staff accounts ----
+    #[error("{message}; choose another")]
+    InvalidOperator { message: String },
+    #[error("{why}; choose a longer password or PIN (at least the configured length, not one repeated character)")]
+    WeakSecret { why: &'static str },
+    #[error("operator {id} already exists; choose another id, or use `zk operator passwd` to reset its secret")]
+    OperatorExists { id: String },
+    #[error("there is no operator {id}; check the id with `zk operator list`")]
+    UnknownOperator { id: String },
+    #[error("sign-in refused: unknown operator or wrong password/PIN; try again (the account locks after repeated failures)")]
+    SignInRefused,
+    #[error("operator {id} is locked after too many wrong passwords/PINs; an admin unlocks it with `zk operator unlock {id}`")]
+    OperatorLocked { id: String },
+
+    // ---- keys ----
+    #[error("the artefact key was rotated by another program while this one had the store open; restart this program to use the new key (nothing was written)")]
+    KeyChanged,
+    #[error("the artefact key could not be rotated: {why}; nothing was changed, the old key is still in use")]
+    KeyRotation { why: String },
+
     // ---- audit ----
     #[error("the audit log is broken at row {seq}: {why}; keep this store as evidence and report it to the site admin")]
     AuditBroken { seq: i64, why: String },

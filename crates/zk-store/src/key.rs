@@ -41,6 +41,17 @@ impl ArtefactKey {
         hex::encode(hasher.finalize())
     }
 
+    /// A subkey for another purpose (the roster lookup code): SHA-256 over a domain string and the
+    /// key. Zeroized on drop.
+    pub(crate) fn derive(&self, purpose: &[u8]) -> Zeroizing<[u8; 32]> {
+        let mut hasher = Sha256::new();
+        hasher.update(b"zk-store subkey v1\0");
+        hasher.update(purpose);
+        hasher.update([0]);
+        hasher.update(self.0);
+        Zeroizing::new(hasher.finalize().into())
+    }
+
     /// Parses the key file's text. The reason for a refusal never quotes the file.
     pub(crate) fn parse_file(text: &str) -> Result<ArtefactKey, &'static str> {
         let mut lines = text.lines().map(str::trim).filter(|line| !line.is_empty());
@@ -62,7 +73,7 @@ impl ArtefactKey {
         Ok(ArtefactKey(bytes))
     }
 
-    fn file_text(&self) -> Zeroizing<String> {
+    pub(crate) fn file_text(&self) -> Zeroizing<String> {
         let mut text = Zeroizing::new(String::with_capacity(KEY_FILE_HEADER.len() + 66));
         text.push_str(KEY_FILE_HEADER);
         text.push('\n');

@@ -15,10 +15,15 @@ mod audit;
 mod confirm;
 mod error;
 mod key;
+mod keyslot;
 mod migrate;
+mod operator;
 mod outbox;
+mod retention;
 mod roster;
 mod roster_file;
+mod rotate;
+mod seal;
 mod serials;
 mod session;
 
@@ -30,16 +35,21 @@ use rusqlite::{Connection, OptionalExtension};
 use zk_domain::Timestamp;
 
 pub use artefact::{Artefact, MAX_ARTEFACT_BYTES};
-pub use audit::AuditVerification;
+pub use audit::{AuditRow, AuditVerification};
 pub use confirm::{ConfirmationReceipt, ConfirmationSummary};
 pub use error::{RowError, StoreError, MAX_LISTED_ROW_ERRORS};
+pub use keyslot::{KeyBackend, KEYRING_AVAILABLE};
 pub use migrate::SCHEMA_VERSION;
+pub use operator::{NewOperator, Operator};
 pub use outbox::OutboxRow;
+pub use retention::PurgeOutcome;
 pub use roster::{ImportReport, RosterCounts};
 pub use roster_file::{ImportLimits, RosterFormat};
-pub use session::SessionId;
+pub use rotate::RotationReport;
+pub use session::{ConsentRecord, SessionId};
 
 use key::ArtefactKey;
+use keyslot::{CreateError, KeySlot};
 
 /// File names inside a desk folder.
 pub const DATABASE_FILE: &str = "desk.sqlite";
@@ -53,7 +63,7 @@ pub struct Store {
     conn: Connection,
     key: ArtefactKey,
     db_path: Option<PathBuf>,
-    key_path: Option<PathBuf>,
+    key_slot: Option<KeySlot>,
     import_limits: ImportLimits,
 }
 
@@ -61,7 +71,7 @@ impl fmt::Debug for Store {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Store")
             .field("database", &self.db_path)
-            .field("key_file", &self.key_path)
+            .field("key_store", &self.key_slot)
             .field("key", &self.key)
             .finish_non_exhaustive()
     }
@@ -70,8 +80,18 @@ impl fmt::Debug for Store {
 impl Store {
     /// Opens (creating if needed) `dir/desk.sqlite` with the artefact key at `dir/artefact.key`.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        Store::open_with_backend(dir, KeyBackend::File)
+    }
+
+    /// Like [`Store::open`], with the key in `backend` (the OS keyring where this build has one;
+    /// otherwise the file, with a log line saying so).
+    pub fn open_with_backend(dir: &Path, backend: KeyBackend) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir).map_err(StoreError::io(dir))?;
-        Store::open_with_key(&dir.join(DATABASE_FILE), &dir.join(KEY_FILE))
+        let key_path = dir.join(KEY_FILE);
+        Store::open_slot(
+            &dir.join(DATABASE_FILE),
+            KeySlot::choose(backend, &key_path),
+        )
     }
 
     /// Opens (creating if needed) the database at `db_path` with the key file at `key_path`.
@@ -80,6 +100,10 @@ impl Store {
     /// no key yet. A store with a key refuses a missing ([`StoreError::KeyMissing`]), damaged
     /// ([`StoreError::KeyCorrupt`]) or different ([`StoreError::WrongKey`]) key file.
     pub fn open_with_key(db_path: &Path, key_path: &Path) -> Result<Store, StoreError> {
+        Store::open_slot(db_path, KeySlot::File(key_path.to_path_buf()))
+    }
+
+    fn open_slot(db_path: &Path, slot: KeySlot) -> Result<Store, StoreError> {
         if let Some(parent) = db_path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::metadata(parent).map_err(StoreError::io(parent))?;
         }
@@ -87,14 +111,20 @@ impl Store {
             Connection::open(db_path).map_err(StoreError::db("opening the database file"))?;
         configure(&conn, true)?;
         migrate::migrate(&mut conn, &db_path.display().to_string())?;
-        let key = resolve_key(&mut conn, Some(key_path))?;
-        Ok(Store {
+        let key = resolve_key(&mut conn, Some(&slot))?;
+        let sealed = seal_plain_rows(&mut conn, &key)?;
+        let mut store = Store {
             conn,
             key,
             db_path: Some(db_path.to_path_buf()),
-            key_path: Some(key_path.to_path_buf()),
+            key_slot: Some(slot),
             import_limits: ImportLimits::default(),
-        })
+        };
+        if sealed {
+            // The plaintext rows leave the WAL and the free pages too.
+            store.compact()?;
+        }
+        Ok(store)
     }
 
     /// A store in memory with a fresh random key (tests, demos).
@@ -108,7 +138,7 @@ impl Store {
             conn,
             key,
             db_path: None,
-            key_path: None,
+            key_slot: None,
             import_limits: ImportLimits::default(),
         })
     }
@@ -180,25 +210,68 @@ fn now_wall_clock() -> Timestamp {
     Timestamp::from_millis(millis)
 }
 
+/// Fails with [`StoreError::KeyChanged`] when another program rotated the key since this store
+/// was opened (its key in memory is stale). Called inside the write transactions that seal data,
+/// so a stale key never writes: a rotation that commits in between makes the write's transaction
+/// fail instead.
+pub(crate) fn require_current_key(conn: &Connection, key: &ArtefactKey) -> Result<(), StoreError> {
+    match stored_key_check(conn)? {
+        Some(check) if check == key.check_value() => Ok(()),
+        _ => Err(StoreError::KeyChanged),
+    }
+}
+
+fn stored_key_check(conn: &Connection) -> Result<Option<String>, StoreError> {
+    conn.query_row(
+        "SELECT value FROM meta WHERE key = ?1",
+        [KEY_CHECK],
+        |row| row.get(0),
+    )
+    .optional()
+    .map_err(StoreError::db("reading the key check value"))
+}
+
+/// Finishes or rolls back a key rotation a crash interrupted: when the database already uses the
+/// pending key, it replaces the old one; otherwise the pending key is erased.
+fn recover_rotation(conn: &Connection, slot: &KeySlot) -> Result<(), StoreError> {
+    let pending = slot.pending();
+    let pending_key = match pending.read() {
+        Ok(Some(key)) => key,
+        Ok(None) => return Ok(()),
+        // A half-written pending key: the rotation never reached the database.
+        Err(StoreError::KeyCorrupt { .. }) => return pending.erase(),
+        Err(error) => return Err(error),
+    };
+    if stored_key_check(conn)?.as_deref() == Some(pending_key.check_value().as_str()) {
+        tracing::warn!(
+            key_store = slot.kind(),
+            "finishing an interrupted key rotation: the database already uses the new key"
+        );
+        slot.promote(&pending)
+    } else {
+        tracing::warn!(
+            key_store = slot.kind(),
+            "rolling back an interrupted key rotation: the database still uses the old key"
+        );
+        pending.erase()
+    }
+}
+
 /// Loads, checks or (for a store without a key) creates the artefact key.
-fn resolve_key(conn: &mut Connection, key_path: Option<&Path>) -> Result<ArtefactKey, StoreError> {
-    let stored_check: Option<String> = conn
-        .query_row(
-            "SELECT value FROM meta WHERE key = ?1",
-            [KEY_CHECK],
-            |row| row.get(0),
-        )
-        .optional()
-        .map_err(StoreError::db("reading the key check value"))?;
-    let (key, action) = match key_path {
+fn resolve_key(conn: &mut Connection, slot: Option<&KeySlot>) -> Result<ArtefactKey, StoreError> {
+    if let Some(slot) = slot {
+        recover_rotation(conn, slot)?;
+    }
+    let stored_check = stored_key_check(conn)?;
+    let (key, action) = match slot {
         None => (ArtefactKey::generate()?, "key.created"),
-        Some(path) => match ArtefactKey::read(path)? {
+        Some(slot) => match slot.read()? {
             Some(key) => {
                 match &stored_check {
                     Some(check) if *check == key.check_value() => return Ok(key),
                     Some(_) => {
                         return Err(StoreError::WrongKey {
-                            path: path.to_path_buf(),
+                            path: slot.error_path(),
                         })
                     }
                     None => {}
@@ -213,21 +286,20 @@ fn resolve_key(conn: &mut Connection, key_path: Option<&Path>) -> Result<Artefac
                     .map_err(StoreError::db("checking for artefacts"))?;
                 if stored_check.is_some() || has_artefacts {
                     return Err(StoreError::KeyMissing {
-                        path: path.to_path_buf(),
+                        path: slot.error_path(),
                     });
                 }
                 let key = ArtefactKey::generate()?;
-                match key.create_file(path) {
+                match slot.create(&key) {
                     Ok(()) => (key, "key.created"),
                     // Someone made one in the meantime: use theirs.
-                    Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
-                        let key =
-                            ArtefactKey::read(path)?.ok_or_else(|| StoreError::KeyMissing {
-                                path: path.to_path_buf(),
-                            })?;
+                    Err(CreateError::AlreadyExists) => {
+                        let key = slot.read()?.ok_or_else(|| StoreError::KeyMissing {
+                            path: slot.error_path(),
+                        })?;
                         (key, "key.adopted")
                     }
-                    Err(error) => return Err(StoreError::io(path)(error)),
+                    Err(CreateError::Failed(error)) => return Err(error),
                 }
             }
         },
@@ -242,7 +314,7 @@ fn resolve_key(conn: &mut Connection, key_path: Option<&Path>) -> Result<Artefac
         [KEY_CHECK, check.as_str()],
     )
     .map_err(StoreError::db("recording the key check value"))?;
-    let location = if key_path.is_some() { "file" } else { "memory" };
+    let location = slot.map_or("memory", KeySlot::kind);
     audit::append(
         &tx,
         "store",
@@ -256,8 +328,45 @@ fn resolve_key(conn: &mut Connection, key_path: Option<&Path>) -> Result<Artefac
     tx.commit()
         .map_err(StoreError::db("recording the key check value"))?;
     set_synchronous(conn, "NORMAL")?;
-    tracing::info!(action, "artefact key ready");
+    tracing::info!(action, key_store = location, "artefact key ready");
     Ok(key)
+}
+
+/// Seals personal data written before sealing existed (schema 0001 stores): roster rows, outbox
+/// payloads, confirmation outcomes and declarations, staff notes. One transaction; nothing to do
+/// (the usual case) writes nothing. Returns whether it sealed anything.
+fn seal_plain_rows(conn: &mut Connection, key: &ArtefactKey) -> Result<bool, StoreError> {
+    let pending: bool = conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM roster WHERE sealed IS NULL) \
+             OR EXISTS (SELECT 1 FROM outbox WHERE payload NOT LIKE '{\"sealed\":\"zk1:%') \
+             OR EXISTS (SELECT 1 FROM confirmations WHERE outcomes NOT LIKE '{\"sealed\":\"zk1:%' OR declaration NOT LIKE '{\"sealed\":\"zk1:%') \
+             OR EXISTS (SELECT 1 FROM attempts WHERE note IS NOT NULL AND note NOT LIKE 'zk1:%')",
+            [],
+            |row| row.get(0),
+        )
+        .map_err(StoreError::db("looking for unsealed rows"))?;
+    if !pending {
+        return Ok(false);
+    }
+    set_synchronous(conn, "FULL")?;
+    let tx = conn
+        .transaction()
+        .map_err(StoreError::db("sealing personal data"))?;
+    let roster_rows = roster::seal_plain_rows(&tx, key)?;
+    let other_rows = rotate::reseal_columns(&tx, key, key, true)?;
+    audit::append(
+        &tx,
+        "store",
+        "store.sealed",
+        &format!("roster_rows={roster_rows} other_rows={other_rows}"),
+        now_wall_clock(),
+    )?;
+    tx.commit()
+        .map_err(StoreError::db("sealing personal data"))?;
+    set_synchronous(conn, "NORMAL")?;
+    tracing::info!(roster_rows, other_rows, "personal data sealed");
+    Ok(true)
 }
 
 #[cfg(test)]

@@ -6,8 +6,10 @@ use rusqlite::Connection;
 use crate::error::StoreError;
 
 /// `(version, sql)`; version `n` is `migrations/000n_*.sql`. Append only, never edit a shipped one.
-pub(crate) const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("../migrations/0001_initial.sql"))];
+pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_initial.sql")),
+    (2, include_str!("../migrations/0002_security.sql")),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -7,7 +7,7 @@ use zk_domain::Timestamp;
 
 use crate::error::StoreError;
 use crate::roster::clamp;
-use crate::{audit, Store};
+use crate::{audit, seal, Store};
 
 /// One queued confirmation. `payload` is JSON and holds the ID number (the hub needs it), so
 /// `Debug` shows only its length.
@@ -59,8 +59,13 @@ impl Store {
                 })
             })
             .map_err(StoreError::db("reading the outbox"))?;
-        rows.collect::<Result<Vec<_>, _>>()
-            .map_err(StoreError::db("reading the outbox"))
+        let mut rows = rows
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(StoreError::db("reading the outbox"))?;
+        for row in &mut rows {
+            row.payload = seal::open_json(&self.key, "outbox", &row.confirmation_id, &row.payload)?;
+        }
+        Ok(rows)
     }
 
     /// `(pending, acked)`.

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use zk_domain::id_number::redact;
 use zk_domain::{
@@ -11,8 +12,9 @@ use zk_domain::{
 };
 
 use crate::error::StoreError;
+use crate::key::ArtefactKey;
 use crate::roster_file::{self, ImportLimits, RosterFormat};
-use crate::{audit, Store};
+use crate::{audit, seal, Store};
 
 /// What an import did. `rows` = `inserted + updated + unchanged_confirmed`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -38,9 +40,57 @@ pub struct RosterCounts {
 
 const SELECT_REGISTRATION: &str =
     "SELECT registration_id, id_type, id_number, name, sex, ethnicity, birth_date, phone, \
-     district_code, major_code, major_name, level, status FROM roster";
+     district_code, major_code, major_name, level, status, sealed FROM roster";
 
-fn registration_from_row(row: &Row<'_>) -> Result<Registration, StoreError> {
+/// Placeholders in the plaintext columns of a sealed row (the columns are never dropped).
+const NAME_PLACEHOLDER: &str = "*";
+const BIRTH_PLACEHOLDER: &str = "0000-00-00";
+const SEAL_DOMAIN: &str = "roster";
+
+/// The personal fields of a registration, sealed together in `roster.sealed`.
+#[derive(Serialize, Deserialize)]
+struct SealedFields {
+    id_number: String,
+    name: String,
+    birth_date: String,
+    phone: Option<String>,
+    ethnicity: Option<i64>,
+}
+
+impl SealedFields {
+    fn of(registration: &Registration) -> SealedFields {
+        SealedFields {
+            id_number: registration.id_number.clone(),
+            name: registration.name.expose().to_owned(),
+            birth_date: registration.birth_date.format("%Y-%m-%d").to_string(),
+            phone: registration.phone.clone(),
+            ethnicity: registration.ethnicity.map(|e| i64::from(e.code())),
+        }
+    }
+
+    fn seal(&self, key: &ArtefactKey, registration_id: &str) -> Result<Vec<u8>, StoreError> {
+        let json = zeroize::Zeroizing::new(serde_json::to_vec(self).map_err(|error| {
+            StoreError::corrupt(format!("a registration cannot be sealed: {error}"))
+        })?);
+        seal::seal_bytes(key, SEAL_DOMAIN, registration_id, &json)
+    }
+
+    fn open(
+        key: &ArtefactKey,
+        registration_id: &str,
+        sealed: &[u8],
+    ) -> Result<SealedFields, StoreError> {
+        let json =
+            zeroize::Zeroizing::new(seal::open_bytes(key, SEAL_DOMAIN, registration_id, sealed)?);
+        serde_json::from_slice(&json).map_err(|_| {
+            StoreError::corrupt(format!(
+                "registration {registration_id} has unreadable sealed fields"
+            ))
+        })
+    }
+}
+
+fn registration_from_row(row: &Row<'_>, key: &ArtefactKey) -> Result<Registration, StoreError> {
     let text = |index: usize| -> Result<String, StoreError> {
         row.get(index)
             .map_err(StoreError::db("reading a registration"))
@@ -51,26 +101,39 @@ fn registration_from_row(row: &Row<'_>) -> Result<Registration, StoreError> {
             "registration {registration_id} has an unreadable {what}"
         ))
     };
-    let ethnicity: Option<i64> = row
-        .get(5)
+    let sealed: Option<Vec<u8>> = row
+        .get(13)
         .map_err(StoreError::db("reading a registration"))?;
-    let ethnicity = match ethnicity {
+    let fields = match sealed {
+        Some(sealed) => SealedFields::open(key, &registration_id, &sealed)?,
+        // Written before 0002 and not sealed yet (sealing runs when the store opens).
+        None => SealedFields {
+            id_number: text(2)?,
+            name: text(3)?,
+            birth_date: text(6)?,
+            phone: row
+                .get(7)
+                .map_err(StoreError::db("reading a registration"))?,
+            ethnicity: row
+                .get(5)
+                .map_err(StoreError::db("reading a registration"))?,
+        },
+    };
+    let ethnicity = match fields.ethnicity {
         None => None,
         Some(code) => Some(Ethnicity::from_code(
             u8::try_from(code).map_err(|_| bad("ethnicity"))?,
         )),
     };
-    let phone: Option<String> = row
-        .get(7)
-        .map_err(StoreError::db("reading a registration"))?;
     Ok(Registration {
         id_type: IdType::parse(&text(1)?).ok_or_else(|| bad("ID type"))?,
-        id_number: text(2)?,
-        name: PersonName::new(text(3)?),
         sex: Sex::from_code(&text(4)?).ok_or_else(|| bad("sex"))?,
         ethnicity,
-        birth_date: Date::parse_from_str(&text(6)?, "%Y-%m-%d").map_err(|_| bad("birth date"))?,
-        phone,
+        birth_date: Date::parse_from_str(&fields.birth_date, "%Y-%m-%d")
+            .map_err(|_| bad("birth date"))?,
+        id_number: fields.id_number,
+        name: PersonName::new(fields.name),
+        phone: fields.phone,
         district_code: text(8)?,
         major_code: text(9)?,
         major_name: text(10)?,
@@ -82,14 +145,17 @@ fn registration_from_row(row: &Row<'_>) -> Result<Registration, StoreError> {
 
 pub(crate) fn load_registration(
     conn: &Connection,
+    key: &ArtefactKey,
     registration_id: &str,
 ) -> Result<Option<Registration>, StoreError> {
-    find_registration(conn, "registration_id", registration_id)
+    find_registration(conn, key, "registration_id", registration_id)
 }
 
-/// The registration whose unique `column` (`registration_id` or `id_number`) equals `value`.
+/// The registration whose unique `column` (`registration_id`, or `id_number` holding the lookup
+/// code) equals `value`.
 fn find_registration(
     conn: &Connection,
+    key: &ArtefactKey,
     column: &'static str,
     value: &str,
 ) -> Result<Option<Registration>, StoreError> {
@@ -103,7 +169,7 @@ fn find_registration(
         .next()
         .map_err(StoreError::db("looking up a registration"))?
     {
-        Some(row) => registration_from_row(row).map(Some),
+        Some(row) => registration_from_row(row, key).map(Some),
         None => Ok(None),
     }
 }
@@ -129,6 +195,16 @@ impl Store {
         path: &Path,
         now: Timestamp,
     ) -> Result<ImportReport, StoreError> {
+        self.import_roster_file_as(path, "admin", now)
+    }
+
+    /// [`Store::import_roster_file`] audited as `actor` (the signed-in admin's id).
+    pub fn import_roster_file_as(
+        &mut self,
+        path: &Path,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<ImportReport, StoreError> {
         let size = std::fs::metadata(path).map_err(StoreError::io(path))?.len();
         if size > self.import_limits.max_bytes {
             return Err(StoreError::RosterTooLarge {
@@ -138,7 +214,7 @@ impl Store {
         }
         let bytes = std::fs::read(path).map_err(StoreError::io(path))?;
         let format = RosterFormat::detect(path, &bytes);
-        self.import_roster_bytes(&bytes, format, now)
+        self.import_roster_bytes_as(&bytes, format, actor, now)
     }
 
     /// Imports roster bytes (see [`Store::import_roster_file`]). Rows are upserted by registration
@@ -149,13 +225,25 @@ impl Store {
         format: RosterFormat,
         now: Timestamp,
     ) -> Result<ImportReport, StoreError> {
-        self.with_full_sync(|store| store.import_now(bytes, format, now))
+        self.import_roster_bytes_as(bytes, format, "admin", now)
+    }
+
+    /// [`Store::import_roster_bytes`] audited as `actor` (the signed-in admin's id).
+    pub fn import_roster_bytes_as(
+        &mut self,
+        bytes: &[u8],
+        format: RosterFormat,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<ImportReport, StoreError> {
+        self.with_full_sync(|store| store.import_now(bytes, format, actor, now))
     }
 
     fn import_now(
         &mut self,
         bytes: &[u8],
         format: RosterFormat,
+        actor: &str,
         now: Timestamp,
     ) -> Result<ImportReport, StoreError> {
         let parsed = roster_file::parse(bytes, format, self.import_limits)?;
@@ -168,6 +256,7 @@ impl Store {
             .conn
             .transaction()
             .map_err(StoreError::db("starting the roster import"))?;
+        crate::require_current_key(&tx, &self.key)?;
         {
             let mut existing_by_id = tx
                 .prepare_cached(
@@ -181,15 +270,15 @@ impl Store {
             let mut insert = tx
                 .prepare_cached(
                     "INSERT INTO roster (registration_id, id_type, id_number, name, sex, ethnicity, birth_date, phone, \
-                     district_code, major_code, major_name, level, status, imported_at, updated_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)",
+                     district_code, major_code, major_name, level, status, imported_at, updated_at, sealed) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15)",
                 )
                 .map_err(StoreError::db("importing the roster"))?;
             let mut update = tx
                 .prepare_cached(
                     "UPDATE roster SET id_type = ?2, id_number = ?3, name = ?4, sex = ?5, ethnicity = ?6, \
                      birth_date = ?7, phone = ?8, district_code = ?9, major_code = ?10, major_name = ?11, \
-                     level = ?12, status = ?13, updated_at = ?14 WHERE registration_id = ?1",
+                     level = ?12, status = ?13, updated_at = ?14, sealed = ?15 WHERE registration_id = ?1",
                 )
                 .map_err(StoreError::db("importing the roster"))?;
             for parsed_row in &parsed.rows {
@@ -202,8 +291,9 @@ impl Store {
                     report.unchanged_confirmed += 1;
                     continue;
                 }
+                let lookup = seal::lookup_code(&self.key, &registration.id_number)?;
                 let owner: Option<String> = owner_of_number
-                    .query_row([&registration.id_number], |row| row.get(0))
+                    .query_row([&lookup], |row| row.get(0))
                     .optional()
                     .map_err(StoreError::db("checking the roster"))?;
                 if let Some(owner) = owner.filter(|owner| *owner != registration.registration_id) {
@@ -221,22 +311,24 @@ impl Store {
                     // The import will be refused: only look for further problems.
                     continue;
                 }
-                let birth_date = registration.birth_date.format("%Y-%m-%d").to_string();
+                let sealed = SealedFields::of(registration)
+                    .seal(&self.key, &registration.registration_id)?;
                 let values = params![
                     registration.registration_id,
                     registration.id_type.code(),
-                    registration.id_number,
-                    registration.name.expose(),
+                    lookup,
+                    NAME_PLACEHOLDER,
                     registration.sex.code(),
-                    registration.ethnicity.map(Ethnicity::code),
-                    birth_date,
-                    registration.phone,
+                    Option::<i64>::None,
+                    BIRTH_PLACEHOLDER,
+                    Option::<String>::None,
                     registration.district_code,
                     registration.major_code,
                     registration.major_name,
                     registration.level.code(),
                     registration.status.code(),
                     now.as_millis(),
+                    sealed,
                 ];
                 if locally_confirmed.is_some() {
                     update
@@ -255,7 +347,7 @@ impl Store {
         let digest = hex::encode(Sha256::digest(bytes));
         audit::append(
             &tx,
-            "admin",
+            actor,
             "roster.import",
             &format!(
                 "format={:?} rows={} inserted={} updated={} unchanged_confirmed={} sha256={digest}",
@@ -281,12 +373,13 @@ impl Store {
         &self,
         id_number: &str,
     ) -> Result<Option<Registration>, StoreError> {
-        find_registration(&self.conn, "id_number", &normalize_id_number(id_number))
+        let code = seal::lookup_code(&self.key, &normalize_id_number(id_number))?;
+        find_registration(&self.conn, &self.key, "id_number", &code)
     }
 
     /// The registration with this registration id (报名号).
     pub fn registration(&self, registration_id: &str) -> Result<Option<Registration>, StoreError> {
-        load_registration(&self.conn, registration_id)
+        load_registration(&self.conn, &self.key, registration_id)
     }
 
     /// Registrations ordered by registration id, optionally of one status.
@@ -314,7 +407,7 @@ impl Store {
             .next()
             .map_err(StoreError::db("listing registrations"))?
         {
-            registrations.push(registration_from_row(row)?);
+            registrations.push(registration_from_row(row, &self.key)?);
         }
         Ok(registrations)
     }
@@ -358,6 +451,76 @@ impl Store {
     pub fn import_limits(&self) -> ImportLimits {
         self.import_limits
     }
+}
+
+/// Seals every roster row written before 0002 (plaintext columns → `sealed` + lookup code and
+/// placeholders), inside the caller's transaction. Returns how many rows it sealed.
+pub(crate) fn seal_plain_rows(conn: &Connection, key: &ArtefactKey) -> Result<usize, StoreError> {
+    let plain: Vec<Registration> = {
+        let mut statement = conn
+            .prepare(&format!("{SELECT_REGISTRATION} WHERE sealed IS NULL"))
+            .map_err(StoreError::db("sealing the roster"))?;
+        let mut rows = statement
+            .query([])
+            .map_err(StoreError::db("sealing the roster"))?;
+        let mut plain = Vec::new();
+        while let Some(row) = rows.next().map_err(StoreError::db("sealing the roster"))? {
+            plain.push(registration_from_row(row, key)?);
+        }
+        plain
+    };
+    for registration in &plain {
+        let sealed = SealedFields::of(registration).seal(key, &registration.registration_id)?;
+        conn.execute(
+            "UPDATE roster SET id_number = ?2, name = ?3, birth_date = ?4, phone = NULL, ethnicity = NULL, sealed = ?5 \
+             WHERE registration_id = ?1",
+            params![
+                registration.registration_id,
+                seal::lookup_code(key, &registration.id_number)?,
+                NAME_PLACEHOLDER,
+                BIRTH_PLACEHOLDER,
+                sealed
+            ],
+        )
+        .map_err(StoreError::db("sealing the roster"))?;
+    }
+    Ok(plain.len())
+}
+
+/// Re-seals every roster row from `old` to `new` (key rotation), inside the caller's transaction.
+pub(crate) fn reseal_rows(
+    conn: &Connection,
+    old: &ArtefactKey,
+    new: &ArtefactKey,
+) -> Result<usize, StoreError> {
+    let registrations: Vec<Registration> = {
+        let mut statement = conn
+            .prepare(SELECT_REGISTRATION)
+            .map_err(StoreError::db("re-sealing the roster"))?;
+        let mut rows = statement
+            .query([])
+            .map_err(StoreError::db("re-sealing the roster"))?;
+        let mut all = Vec::new();
+        while let Some(row) = rows
+            .next()
+            .map_err(StoreError::db("re-sealing the roster"))?
+        {
+            all.push(registration_from_row(row, old)?);
+        }
+        all
+    };
+    for registration in &registrations {
+        conn.execute(
+            "UPDATE roster SET id_number = ?2, sealed = ?3 WHERE registration_id = ?1",
+            params![
+                registration.registration_id,
+                seal::lookup_code(new, &registration.id_number)?,
+                SealedFields::of(registration).seal(new, &registration.registration_id)?
+            ],
+        )
+        .map_err(StoreError::db("re-sealing the roster"))?;
+    }
+    Ok(registrations.len())
 }
 
 /// `LIMIT`/`OFFSET` values: SQLite takes i64.

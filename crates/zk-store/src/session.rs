@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use zk_domain::{Decision, ReasonCode, Score, Step, StepOutcome, Timestamp};
 
 use crate::error::StoreError;
-use crate::{audit, Store};
+use crate::{audit, seal, Store};
 
 /// One candidate's session at the kiosk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -50,6 +50,21 @@ pub(crate) fn scores_json(scores: &[Score]) -> Result<String, StoreError> {
     let scores: Vec<ScoreJson> = scores.iter().map(ScoreJson::from_score).collect();
     serde_json::to_string(&scores)
         .map_err(|error| StoreError::corrupt(format!("scores cannot be written: {error}")))
+}
+
+/// A session's consent decision: which text version (and the SHA-256 of the texts shown) was
+/// accepted or declined, and when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsentRecord {
+    pub accepted: bool,
+    pub version: String,
+    pub text_sha256: String,
+    pub at: Timestamp,
+}
+
+/// The associated-data row id of a sealed staff note.
+pub(crate) fn note_row(session: SessionId, at: Timestamp) -> String {
+    format!("{}:{}", session.0, at.as_millis())
 }
 
 /// Fails unless `session` exists and has not ended.
@@ -112,8 +127,68 @@ impl Store {
         }
     }
 
-    /// Stores one decision with its scores. Staff decisions also go to the audit log (without the
-    /// note, which may name the candidate).
+    /// Records the candidate's consent decision for a session: the text version (and the SHA-256
+    /// of the texts shown) accepted or declined, and when. Audited. A second decision for the same
+    /// session replaces the first (the candidate may go back); both are in the audit log.
+    pub fn record_consent(
+        &mut self,
+        session: SessionId,
+        accepted: bool,
+        version: &str,
+        text_sha256: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let decision = if accepted { "accepted" } else { "declined" };
+        self.with_full_sync(|store| {
+            let tx = store
+                .conn
+                .transaction()
+                .map_err(StoreError::db("recording consent"))?;
+            require_open(&tx, session)?;
+            tx.execute(
+                "UPDATE sessions SET consent = ?2, consent_version = ?3, consent_text_sha256 = ?4, consent_at = ?5 WHERE id = ?1",
+                params![session.0, decision, version, text_sha256, now.as_millis()],
+            )
+            .map_err(StoreError::db("recording consent"))?;
+            audit::append(
+                &tx,
+                "candidate",
+                &format!("consent.{decision}"),
+                &format!("session={} version={version} text_sha256={text_sha256}", session.0),
+                now,
+            )?;
+            tx.commit().map_err(StoreError::db("recording consent"))
+        })
+    }
+
+    /// The consent record of a session, if the candidate has decided.
+    pub fn consent(&self, session: SessionId) -> Result<Option<ConsentRecord>, StoreError> {
+        type Row = (Option<String>, Option<String>, Option<String>, Option<i64>);
+        let row: Option<Row> = self
+            .conn
+            .query_row(
+                "SELECT consent, consent_version, consent_text_sha256, consent_at FROM sessions WHERE id = ?1",
+                [session.0],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )
+            .optional()
+            .map_err(StoreError::db("reading consent"))?;
+        match row {
+            None => Err(StoreError::UnknownSession { session: session.0 }),
+            Some((Some(decision), Some(version), Some(text_sha256), Some(at))) => {
+                Ok(Some(ConsentRecord {
+                    accepted: decision == "accepted",
+                    version,
+                    text_sha256,
+                    at: Timestamp::from_millis(at),
+                }))
+            }
+            Some(_) => Ok(None),
+        }
+    }
+
+    /// Stores one decision with its scores, and audits it (without the note, which may name the
+    /// candidate; the note is sealed).
     pub fn record_outcome(
         &mut self,
         session: SessionId,
@@ -123,8 +198,22 @@ impl Store {
             .conn
             .transaction()
             .map_err(StoreError::db("starting to record an outcome"))?;
+        crate::require_current_key(&tx, &self.key)?;
         require_open(&tx, session)?;
         let scores = scores_json(&outcome.scores)?;
+        // A staff note is free text and may name the candidate: sealed, bound to session + time.
+        let note = outcome
+            .note
+            .as_deref()
+            .map(|note| {
+                seal::seal_text(
+                    &self.key,
+                    "attempt.note",
+                    &note_row(session, outcome.at),
+                    note,
+                )
+            })
+            .transpose()?;
         tx.prepare_cached(
             "INSERT INTO attempts (session_id, step, attempt, decision, reason, scores, model_version, operator, note, at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -139,27 +228,32 @@ impl Store {
                 scores,
                 outcome.model_version,
                 outcome.operator,
-                outcome.note,
+                note,
                 outcome.at.as_millis()
             ])
         })
         .map_err(StoreError::db("recording an outcome"))?;
-        if let Some(operator) = &outcome.operator {
-            audit::append(
-                &tx,
-                operator,
-                "staff.decision",
-                &format!(
-                    "session={} step={} attempt={} decision={} reason={}",
-                    session.0,
-                    outcome.step.code(),
-                    outcome.attempt,
-                    outcome.decision.code(),
-                    outcome.decision.reason().map_or("-", ReasonCode::code)
-                ),
-                outcome.at,
-            )?;
-        }
+        // Every decision is audited: staff ones as `staff.decision` by the operator, automatic
+        // ones as `decision` by the kiosk (the model version says which matcher). No note.
+        let (actor, action) = match &outcome.operator {
+            Some(operator) => (operator.as_str(), "staff.decision"),
+            None => ("kiosk", "decision"),
+        };
+        audit::append(
+            &tx,
+            actor,
+            action,
+            &format!(
+                "session={} step={} attempt={} decision={} reason={} model={}",
+                session.0,
+                outcome.step.code(),
+                outcome.attempt,
+                outcome.decision.code(),
+                outcome.decision.reason().map_or("-", ReasonCode::code),
+                outcome.model_version
+            ),
+            outcome.at,
+        )?;
         tx.commit().map_err(StoreError::db("committing an outcome"))
     }
 
@@ -210,7 +304,21 @@ impl Store {
                 scores: scores.into_iter().map(ScoreJson::into_score).collect(),
                 model_version: get_text(5)?,
                 operator: row.get(6).map_err(StoreError::db("reading attempts"))?,
-                note: row.get(7).map_err(StoreError::db("reading attempts"))?,
+                note: {
+                    let at: i64 = row.get(8).map_err(StoreError::db("reading attempts"))?;
+                    let stored: Option<String> =
+                        row.get(7).map_err(StoreError::db("reading attempts"))?;
+                    stored
+                        .map(|note| {
+                            seal::open_text(
+                                &self.key,
+                                "attempt.note",
+                                &note_row(session, Timestamp::from_millis(at)),
+                                &note,
+                            )
+                        })
+                        .transpose()?
+                },
                 at: Timestamp::from_millis(row.get(8).map_err(StoreError::db("reading attempts"))?),
             });
         }

@@ -74,7 +74,7 @@ fn constraints_refuse_bad_rows() {
     let store = Store::open_in_memory().unwrap();
     let insert_roster = |district: &str, status: &str, id_number: &str| {
         store.conn.execute(
-            "INSERT INTO roster VALUES ('r1', 'resident', ?3, '张三', '1', 1, '1990-03-07', NULL, ?1, 'C1', '英语', 'benke', ?2, 0, 0)",
+            "INSERT INTO roster VALUES ('r1', 'resident', ?3, '张三', '1', 1, '1990-03-07', NULL, ?1, 'C1', '英语', 'benke', ?2, 0, 0, NULL)",
             [district, status, id_number],
         )
     };
@@ -189,4 +189,134 @@ proptest! {
         let corrupt = matches!(store.get_artefact(&id), Err(StoreError::ArtefactCorrupt { .. }));
         prop_assert!(corrupt);
     }
+}
+
+#[test]
+fn a_rotation_committed_before_a_crash_is_finished_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let session = store.begin_session(at(1)).unwrap();
+    let id = store
+        .put_artefact(session, ArtefactKind::SignatureImage, b"png", at(2))
+        .unwrap();
+    let new_key = key::ArtefactKey::generate().unwrap();
+    let slot = store.key_slot.clone().unwrap();
+    assert!(slot.pending().create(&new_key).is_ok());
+    let mut report = rotate::RotationReport::default();
+    store
+        .reencrypt_all(&new_key, "admin", at(3), &mut report)
+        .unwrap();
+    // Crash: the database uses the new key, the old key file is still in place.
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    assert!(!dir.path().join("artefact.key.new").exists());
+    let on_disk = key::ArtefactKey::read(&dir.path().join(KEY_FILE))
+        .unwrap()
+        .unwrap();
+    assert_eq!(on_disk.check_value(), new_key.check_value());
+    assert_eq!(store.get_artefact(&id).unwrap().bytes, b"png");
+}
+
+#[test]
+fn rows_written_before_sealing_are_sealed_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    // A roster row and a staff note as schema 0001 wrote them: in plain text.
+    store
+        .conn
+        .execute(
+            "INSERT INTO roster (registration_id, id_type, id_number, name, sex, ethnicity, birth_date, phone, \
+             district_code, major_code, major_name, level, status, imported_at, updated_at) \
+             VALUES ('r1', 'resident', '11010119900307001X', '张三丰', '1', 1, '1990-03-07', '13800000000', '4201', 'C1', '英语', 'benke', 'registered', 0, 0)",
+            [],
+        )
+        .unwrap();
+    let session: i64 = store
+        .conn
+        .query_row(
+            "INSERT INTO sessions (started_at) VALUES (1) RETURNING id",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    store
+        .conn
+        .execute(
+            "INSERT INTO attempts (session_id, step, attempt, decision, reason, scores, model_version, operator, note, at) \
+             VALUES (?1, 'photo', 1, 'pass', NULL, '[]', 'staff', 'op', 'plain note', 5)",
+            [session],
+        )
+        .unwrap();
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    let (id_column, name, sealed, note): (String, String, Option<Vec<u8>>, String) = store
+        .conn
+        .query_row(
+            "SELECT r.id_number, r.name, r.sealed, a.note FROM roster r, attempts a",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )
+        .unwrap();
+    assert_ne!(id_column, "11010119900307001X");
+    assert_eq!(name, "*");
+    assert!(sealed.is_some());
+    assert!(note.starts_with("zk1:"));
+    let registration = store
+        .registration_by_id_number("11010119900307001x")
+        .unwrap()
+        .unwrap();
+    assert_eq!(registration.name.expose(), "张三丰");
+    assert_eq!(registration.phone.as_deref(), Some("13800000000"));
+    assert_eq!(
+        store.attempts(session::SessionId(session)).unwrap()[0]
+            .note
+            .as_deref(),
+        Some("plain note")
+    );
+    store.verify_audit().unwrap();
+}
+
+#[test]
+fn a_schema_1_store_upgrades_and_its_plain_roster_is_sealed() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let conn = rusqlite::Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
+        conn.execute_batch(migrate::MIGRATIONS[0].1).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute(
+            "INSERT INTO roster VALUES ('r1', 'resident', '11010119900307001X', '张三丰', '1', 1, '1990-03-07', '13800000000', '4201', 'C1', '英语', 'benke', 'registered', 0, 0)",
+            [],
+        )
+        .unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let registration = store
+        .registration_by_id_number("11010119900307001X")
+        .unwrap()
+        .unwrap();
+    assert_eq!(registration.name.expose(), "张三丰");
+    // While the store is open: the plaintext has left the database file and its WAL.
+    let mut bytes = std::fs::read(dir.path().join(DATABASE_FILE)).unwrap();
+    if let Ok(wal) = std::fs::read(dir.path().join("desk.sqlite-wal")) {
+        bytes.extend(wal);
+    }
+    for needle in ["11010119900307001X", "张三丰", "13800000000"] {
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+            "{needle} is still in the files"
+        );
+    }
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    let id_column: String = store
+        .conn
+        .query_row("SELECT id_number FROM roster", [], |row| row.get(0))
+        .unwrap();
+    assert_ne!(id_column, "11010119900307001X");
+    assert!(store
+        .audit_rows()
+        .unwrap()
+        .iter()
+        .any(|row| row.action == "store.sealed"));
 }

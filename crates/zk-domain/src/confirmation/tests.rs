@@ -965,3 +965,65 @@ fn debug_of_the_machine_leaks_nothing() {
     assert!(!text.contains("110101199003070011"), "{text}");
     assert!(!text.contains("李明"), "{text}");
 }
+
+#[test]
+fn only_approving_over_a_failed_automatic_match_is_an_override() {
+    let now = Timestamp::from_millis(0);
+    let consent = || Input::ConsentGiven {
+        version: "consent-v1".into(),
+    };
+    // Three failed liveness attempts: approving now overrides the matcher.
+    let (mut machine, _) = Confirmation::start(config(), now);
+    machine.handle(consent(), now);
+    machine.handle(card_read(card(), Some(registration())), now);
+    assert!(!machine.pending_override(), "automatic mode");
+    for attempt in 1..=3 {
+        machine.handle(challenge(now), now);
+        machine.handle(
+            Input::LivenessChecked {
+                verdict: scored(Decision::Fail(ReasonCode::LipSyncLow)),
+                clip: None,
+            },
+            now,
+        );
+        if attempt < 3 {
+            assert!(!machine.pending_override(), "the candidate may still retry");
+            machine.handle(Input::Retry, now);
+        }
+    }
+    assert!(machine.pending_override());
+    machine.handle(staff(true), now);
+    assert!(!machine.pending_override(), "decided");
+
+    // A review (name differs) is a manual review, not an override.
+    let (mut machine, _) = Confirmation::start(config(), now);
+    machine.handle(consent(), now);
+    let other_name = Registration {
+        name: PersonName::new("李敏"),
+        ..registration()
+    };
+    machine.handle(card_read(card(), Some(other_name)), now);
+    assert!(matches!(
+        machine.phase(),
+        Phase::InProgress {
+            mode: Mode::Staff { .. },
+            ..
+        }
+    ));
+    assert!(!machine.pending_override());
+
+    // Declined consent: the staff document check is not an override either; nor a takeover.
+    let (mut machine, _) = Confirmation::start(config(), now);
+    machine.handle(Input::ConsentDeclined, now);
+    machine.handle(card_read(card(), Some(registration())), now);
+    assert!(!machine.pending_override());
+    let (mut machine, _) = Confirmation::start(config(), now);
+    machine.handle(consent(), now);
+    machine.handle(
+        Input::StaffTakeover {
+            operator: "op7".into(),
+        },
+        now,
+    );
+    assert!(!machine.pending_override());
+}

@@ -7,4 +7,5 @@ mod audit;
 mod common;
 mod confirm;
 mod roster;
+mod security;
 mod sessions;

@@ -50,23 +50,38 @@ fn non_finite_scores_are_kept_as_nan() {
 }
 
 #[test]
-fn staff_decisions_are_audited_without_the_note() {
-    let mut store = Store::open_in_memory().unwrap();
+fn every_decision_is_audited_without_the_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
     let session = store.begin_session(at(1)).unwrap();
     let rows_before = store.verify_audit().unwrap().rows;
     store
         .record_outcome(session, &outcome(Step::Photo, Decision::Pass))
         .unwrap();
-    assert_eq!(
-        store.verify_audit().unwrap().rows,
-        rows_before,
-        "automatic decisions live in attempts"
-    );
+    assert_eq!(store.verify_audit().unwrap().rows, rows_before + 1);
     let mut staff = outcome(Step::Photo, Decision::Pass);
     staff.operator = Some("op-1".into());
     staff.note = Some("张三 looked fine".into());
     store.record_outcome(session, &staff).unwrap();
-    assert_eq!(store.verify_audit().unwrap().rows, rows_before + 1);
+    assert_eq!(store.verify_audit().unwrap().rows, rows_before + 2);
+    drop(store);
+    let conn = crate::common::raw(dir.path());
+    let rows: Vec<(String, String, String)> = conn
+        .prepare("SELECT actor, action, detail FROM audit_log ORDER BY seq DESC LIMIT 2")
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        (rows[0].0.as_str(), rows[0].1.as_str()),
+        ("op-1", "staff.decision")
+    );
+    assert_eq!(
+        (rows[1].0.as_str(), rows[1].1.as_str()),
+        ("kiosk", "decision")
+    );
+    assert!(rows.iter().all(|(_, _, detail)| !detail.contains("张三")));
 }
 
 #[test]
