@@ -19,6 +19,10 @@ pub struct AppConfig {
     pub flow: FlowSettings,
     pub drivers: DriversConfig,
     pub matcher: MatcherConfig,
+    /// Staff accounts and the artefact key's home.
+    pub security: crate::staff::SecurityConfig,
+    /// How long each kind of artefact is kept, and how often the purge runs.
+    pub retention: crate::retention::RetentionConfig,
     /// Folder holding `sim/` and `demo/`; found automatically when unset.
     pub assets_dir: Option<PathBuf>,
 }
@@ -84,22 +88,34 @@ impl Default for FlowSettings {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct MatcherConfig {
-    /// `sim`: scripted scores (demo and tests). Real matchers arrive with zk-vision.
+    /// `dlib`: the real matcher (rustface + dlib ResNet, zk-vision); `sim`: scripted scores
+    /// (tests and demo scripts only: it never looks at a face).
     pub backend: String,
-    /// Face distance at or below which the match passes.
+    /// Face distance at or below which the match passes (median of the compared frames).
     pub pass_at_most: f64,
     /// Face distance at or below which staff review it; above fails.
     pub review_at_most: f64,
     pub min_frames: usize,
+    /// Where the dlib model files are (`scripts/fetch-models.sh`); default `$ZK_MODELS_DIR`, then
+    /// `~/.cache/zikao-kiosk/models`.
+    pub models_dir: Option<PathBuf>,
+    /// The speech half of liveness with the `dlib` backend: `unavailable` (staff watch every
+    /// reading) or `sim` (SIMULATED scores from `sim/matcher.json`; demo only).
+    pub liveness: String,
+    /// Where the thresholds came from (`zk face calibrate` writes it).
+    pub calibration: Option<String>,
 }
 
 impl Default for MatcherConfig {
     fn default() -> Self {
         MatcherConfig {
-            backend: "sim".into(),
-            pass_at_most: 0.40,
-            review_at_most: 0.50,
+            backend: "dlib".into(),
+            pass_at_most: zk_vision::DEFAULT_PASS_AT_MOST,
+            review_at_most: zk_vision::DEFAULT_REVIEW_AT_MOST,
             min_frames: 3,
+            models_dir: None,
+            liveness: "unavailable".into(),
+            calibration: None,
         }
     }
 }
@@ -130,6 +146,10 @@ impl AppConfig {
         self.flow_config()?;
         self.sitting()?;
         self.match_policy()?;
+        self.security.staff_policy()?;
+        self.security.key_backend()?;
+        self.retention.policy()?;
+        self.retention.every()?;
         for district in &self.site.districts {
             if district.len() != 4 || !district.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(AppError::Config(format!(
@@ -206,6 +226,18 @@ impl AppConfig {
                 "matcher: need 0 < pass_at_most <= review_at_most".into(),
             ));
         }
+        if !matches!(matcher.backend.as_str(), "dlib" | "sim") {
+            return Err(AppError::Config(format!(
+                "matcher.backend = {:?}: use \"dlib\" (the real matcher) or \"sim\" (scripted scores)",
+                matcher.backend
+            )));
+        }
+        if !matches!(matcher.liveness.as_str(), "unavailable" | "sim") {
+            return Err(AppError::Config(format!(
+                "matcher.liveness = {:?}: use \"unavailable\" or \"sim\"",
+                matcher.liveness
+            )));
+        }
         if matcher.min_frames == 0 {
             return Err(AppError::Config(
                 "matcher.min_frames must be at least 1".into(),
@@ -246,6 +278,33 @@ mod tests {
             AppConfig::load(Some(&dir.path().join("missing.toml"))),
             Err(AppError::Config(_))
         ));
+    }
+
+    #[test]
+    fn the_example_config_parses_with_security_and_retention() {
+        let example =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/config.example.toml");
+        let config = AppConfig::load(Some(&example)).unwrap();
+        assert_eq!(config.security.max_failed_sign_ins, 5);
+        assert_eq!(
+            config.retention.policy().unwrap(),
+            zk_domain::RetentionPolicy::default()
+        );
+        let mut bad = AppConfig::default();
+        bad.security.key_store = "vault".into();
+        assert!(
+            matches!(bad.validate(), Err(AppError::Config(m)) if m.contains("security.key_store"))
+        );
+        let mut bad = AppConfig::default();
+        bad.retention.signature.after_upload_days = 400;
+        assert!(
+            matches!(bad.validate(), Err(AppError::Config(m)) if m.contains("retention.signature"))
+        );
+        let mut bad = AppConfig::default();
+        bad.security.max_failed_sign_ins = 1;
+        assert!(
+            matches!(bad.validate(), Err(AppError::Config(m)) if m.contains("max_failed_sign_ins"))
+        );
     }
 
     #[test]

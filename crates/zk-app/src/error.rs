@@ -9,6 +9,8 @@ pub enum AppError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Device(#[from] DeviceError),
+    #[error(transparent)]
+    Vision(#[from] zk_vision::VisionError),
     #[error("configuration error: {0}")]
     Config(String),
     #[error("the assets folder was not found ({0}); run from the repository root or set ZK_ASSETS to the folder that holds sim/ and demo/")]
@@ -19,6 +21,10 @@ pub enum AppError {
     SessionOpen,
     #[error("the image could not be processed: {0}")]
     Image(String),
+    #[error("{0} is a staff command; staff sign in at the staff screen and do it there")]
+    StaffOnly(&'static str),
+    #[error(transparent)]
+    Staff(#[from] zk_domain::StaffRefusal),
     #[error("the session did not accept {input}: {why}")]
     Rejected {
         input: &'static str,

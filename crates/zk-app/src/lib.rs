@@ -8,13 +8,19 @@
 pub mod assets;
 pub mod clock;
 pub mod config;
+pub mod consent;
 pub mod demo;
 pub mod error;
 pub mod kiosk;
 pub mod matcher;
+pub mod retention;
+pub mod staff;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{AppConfig, FlowSettings};
+pub use config::{AppConfig, FlowSettings, MatcherConfig};
+pub use consent::ConsentText;
 pub use error::AppError;
 pub use kiosk::{Devices, Kiosk, KioskEvent};
-pub use matcher::{FaceMatcher, SimFaceMatcher, SimScores};
+pub use matcher::{open_matcher, FaceMatcher, SimFaceMatcher, SimScores, VisionFaceMatcher};
+pub use retention::{PurgeReport, RetentionConfig};
+pub use staff::{SecurityConfig, StaffCommand, StaffToken};

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use zk_domain::{Challenge, Decision, MatchPolicy, ReasonCode, Score, Verdict};
 use zk_drivers::{AudioClip, Frame};
 
+use crate::config::MatcherConfig;
 use crate::error::AppError;
 
 /// What the liveness step recorded.
@@ -84,6 +85,54 @@ struct SimScript {
     default: Option<SimScores>,
 }
 
+/// The matcher the config asks for. `assets_dir` holds `sim/matcher.json` for the scripted
+/// parts. The `dlib` backend loads and checks its models here (about 1 s), so a missing model
+/// stops the kiosk at start-up with what to do, not at the first candidate.
+pub fn open_matcher(
+    config: &MatcherConfig,
+    assets_dir: &Path,
+) -> Result<Box<dyn FaceMatcher>, AppError> {
+    let script = assets_dir.join("sim").join("matcher.json");
+    match config.backend.as_str() {
+        "sim" => Ok(Box::new(SimFaceMatcher::from_file(&script)?)),
+        "dlib" => {
+            let liveness: Box<dyn LivenessJudge> = match config.liveness.as_str() {
+                "unavailable" => Box::new(UnavailableLiveness),
+                "sim" => Box::new(ScriptedLiveness::from_file(&script)?),
+                other => {
+                    return Err(AppError::Config(format!(
+                        "matcher.liveness = {other:?}: use \"unavailable\" or \"sim\""
+                    )))
+                }
+            };
+            Ok(Box::new(VisionFaceMatcher::open(
+                config.models_dir.as_deref(),
+                liveness,
+            )?))
+        }
+        other => Err(AppError::Config(format!(
+            "matcher.backend = {other:?}: use \"dlib\" or \"sim\""
+        ))),
+    }
+}
+
+/// Reads a score script: the queue and the default entry.
+pub(crate) fn load_script(path: &Path) -> Result<(Vec<SimScores>, Option<SimScores>), AppError> {
+    let text = std::fs::read_to_string(path).map_err(|error| {
+        AppError::Config(format!(
+            "cannot read the sim matcher script {}: {error}",
+            path.display()
+        ))
+    })?;
+    let script: SimScript = serde_json::from_str(&text).map_err(|error| {
+        AppError::Config(format!(
+            "the sim matcher script {} is invalid: {error}",
+            path.display()
+        ))
+    })?;
+    Ok((script.queue, script.default))
+}
+
 /// Thresholds the simulation judges its scripted liveness scores against (the research note's
 /// starting values; zk-vision calibrates the real ones).
 pub const ONE_FACE_MIN_FRACTION: f64 = 0.9;
@@ -101,21 +150,10 @@ pub struct SimFaceMatcher {
 impl SimFaceMatcher {
     /// Loads `{"queue": [...], "default": {...}}` from a JSON file.
     pub fn from_file(path: &Path) -> Result<SimFaceMatcher, AppError> {
-        let text = std::fs::read_to_string(path).map_err(|error| {
-            AppError::Config(format!(
-                "cannot read the sim matcher script {}: {error}",
-                path.display()
-            ))
-        })?;
-        let script: SimScript = serde_json::from_str(&text).map_err(|error| {
-            AppError::Config(format!(
-                "the sim matcher script {} is invalid: {error}",
-                path.display()
-            ))
-        })?;
+        let (queue, default) = load_script(path)?;
         Ok(SimFaceMatcher {
-            queue: script.queue.into(),
-            default: script.default,
+            queue: queue.into(),
+            default,
             current: None,
         })
     }
@@ -161,7 +199,7 @@ impl FaceMatcher for SimFaceMatcher {
         policy: &MatchPolicy,
     ) -> Result<Verdict, AppError> {
         let scores = self.next_scores()?;
-        let min_speech = (0.1 * clip.challenge.digits().len() as f64).max(0.6);
+        let min_speech = min_speech_secs(clip.challenge.digits().len());
         let mut list = vec![
             Score::new(
                 "one_face_fraction",
@@ -280,6 +318,14 @@ pub fn crop_to_spec(image: &RgbImage) -> Result<Vec<u8>, AppError> {
         quality -= 6;
     }
 }
+
+mod liveness;
+mod vision;
+
+pub use liveness::{
+    min_speech_secs, LivenessJudge, LivenessReport, ScriptedLiveness, UnavailableLiveness,
+};
+pub use vision::VisionFaceMatcher;
 
 #[cfg(test)]
 mod tests;

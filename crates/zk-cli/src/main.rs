@@ -3,9 +3,12 @@
 //! that says what to do.
 #![forbid(unsafe_code)]
 
+mod admin;
 mod card;
 mod commands;
+mod face;
 mod output;
+mod photo;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,8 +55,140 @@ enum Command {
     /// The ID card reader simulator.
     #[command(subcommand)]
     Reader(ReaderCommand),
+    /// The face matcher: accuracy on labelled pairs, calibration, one comparison.
+    #[command(subcommand)]
+    Face(FaceCommand),
+    /// The blue-background registration photo: check a file, cut it to 480×640.
+    #[command(subcommand)]
+    Photo(PhotoCommand),
     /// Run three scripted candidates through the whole flow with simulated devices.
     Demo,
+    /// Staff accounts: add, list, unlock, new password/PIN (secrets on standard input).
+    #[command(subcommand)]
+    Operator(OperatorCommand),
+    /// The store's security upkeep: retention purge, artefact key rotation.
+    #[command(subcommand, name = "store")]
+    StoreAdmin(StoreCommand),
+}
+
+#[derive(Subcommand)]
+enum OperatorCommand {
+    /// Add a staff account; the new password/PIN is read from standard input. The first admin
+    /// needs no --as; after that an admin signs for it with --as (their secret first on stdin).
+    Add {
+        id: String,
+        /// The name shown to staff.
+        #[arg(long)]
+        name: String,
+        /// operator | reviewer | admin
+        #[arg(long, default_value = "operator")]
+        role: String,
+        #[arg(long = "as")]
+        acting: Option<String>,
+    },
+    /// List staff accounts and their lock state.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Unlock an account locked after repeated wrong passwords/PINs (admin: --as, secret on stdin).
+    Unlock {
+        id: String,
+        #[arg(long = "as")]
+        acting: Option<String>,
+    },
+    /// Set a new password/PIN: with --as ADMIN (admin secret, then the new one on stdin), or
+    /// without (the account's current secret, then the new one).
+    Passwd {
+        id: String,
+        #[arg(long = "as")]
+        acting: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum StoreCommand {
+    /// Erase the artefacts the retention policy says are due (audited, secure delete, VACUUM).
+    Purge {
+        /// Show what would be erased, change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-encrypt every artefact and sealed value under a new artefact key, then erase the old key.
+    RotateKey {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum PhotoCommand {
+    /// Checks a photo against the spec; exit 0 only when every check passes.
+    Check {
+        file: PathBuf,
+        /// Also check it shows the same person as this ID photo.
+        #[arg(long)]
+        id_photo: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Crops and scales to 480×640 and writes a JPEG of 20–40 KB; exit 0 only when it passes.
+    Fix {
+        file: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum FaceCommand {
+    /// TAR at FAR 1 % and 0.1 %, EER and faces not found on a `left,right,same` pairs file.
+    Eval {
+        /// CSV with the header left,right,same (paths relative to --root; same is 1 or 0).
+        #[arg(long)]
+        pairs: PathBuf,
+        #[arg(long)]
+        root: PathBuf,
+        /// Also write left,right,same,score,match per pair (score: higher is more alike).
+        #[arg(long)]
+        scores: Option<PathBuf>,
+        /// Degrade each left photo to a 102×126 JPEG like an ID card chip photo.
+        #[arg(long)]
+        left_as_chip: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compute pass/review thresholds from labelled pairs and write them to --config.
+    Calibrate {
+        #[arg(long)]
+        pairs: PathBuf,
+        #[arg(long)]
+        root: PathBuf,
+        /// The impostor rate allowed to pass outright (0.001 = 0.1 %).
+        #[arg(long, default_value_t = 0.001)]
+        target_far: f64,
+        /// The impostor rate allowed to reach staff review instead of failing (default 10 × target, at most 0.05).
+        #[arg(long)]
+        review_far: Option<f64>,
+        #[arg(long)]
+        left_as_chip: bool,
+        /// Print the thresholds without writing the config.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compare the largest face of two photos.
+    Compare {
+        left: PathBuf,
+        right: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -266,7 +401,75 @@ fn main() -> ExitCode {
             link,
             instant,
         }) => card::simulate(&script, baud, link.as_deref(), instant),
+        Command::Face(FaceCommand::Eval {
+            pairs,
+            root,
+            scores,
+            left_as_chip,
+            json,
+        }) => face::eval(
+            &context,
+            &face::PairsOptions {
+                pairs: &pairs,
+                root: &root,
+                left_as_chip,
+            },
+            scores.as_deref(),
+            json,
+        ),
+        Command::Face(FaceCommand::Calibrate {
+            pairs,
+            root,
+            target_far,
+            review_far,
+            left_as_chip,
+            dry_run,
+            json,
+        }) => face::calibrate(
+            &context,
+            &face::CalibrateOptions {
+                pairs: face::PairsOptions {
+                    pairs: &pairs,
+                    root: &root,
+                    left_as_chip,
+                },
+                target_far,
+                review_far,
+                dry_run,
+                json,
+            },
+        ),
+        Command::Face(FaceCommand::Compare { left, right, json }) => {
+            face::compare(&context, &left, &right, json)
+        }
+        Command::Photo(PhotoCommand::Check {
+            file,
+            id_photo,
+            json,
+        }) => photo::check(&context, &file, id_photo.as_deref(), json),
+        Command::Photo(PhotoCommand::Fix { file, out, json }) => {
+            photo::fix(&context, &file, &out, json)
+        }
         Command::Demo => commands::demo(&context),
+        Command::Operator(OperatorCommand::Add {
+            id,
+            name,
+            role,
+            acting,
+        }) => admin::operator_add(&context, &id, &name, &role, acting.as_deref()),
+        Command::Operator(OperatorCommand::List { json }) => admin::operator_list(&context, json),
+        Command::Operator(OperatorCommand::Unlock { id, acting }) => {
+            admin::operator_unlock(&context, &id, acting.as_deref())
+        }
+        Command::Operator(OperatorCommand::Passwd { id, acting }) => {
+            admin::operator_passwd(&context, &id, acting.as_deref())
+        }
+        Command::StoreAdmin(StoreCommand::Purge { dry_run, json }) => {
+            admin::store_purge(&context, dry_run, json)
+        }
+        Command::StoreAdmin(StoreCommand::RotateKey { json }) => {
+            admin::store_rotate_key(&context, json)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

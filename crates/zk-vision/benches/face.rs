@@ -11,6 +11,11 @@
 #[allow(dead_code)]
 mod support;
 
+// The synthetic blue-background photos of the photo tests (their #[test]s are not compiled here).
+#[path = "../tests/faces/photo.rs"]
+#[allow(dead_code, unused_imports)]
+mod photo;
+
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -94,5 +99,39 @@ fn face(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, face);
+/// The registration-photo check (detect, align + embed, all measures) and fix (check, crop,
+/// Lanczos3 to 480×640, JPEG quality search) on a 640×480 kiosk frame on ID blue.
+fn photo_check(c: &mut Criterion) {
+    use zk_vision::{check_photo, fix_photo, render_fixed, PhotoSpec};
+
+    let verifier = support::verifier();
+    let frame = photo::photo(
+        "Barack_Obama/1.jpg",
+        (640, 480),
+        photo::FRAME,
+        photo::ID_BLUE,
+    );
+    let spec = PhotoSpec::default();
+    let report = check_photo(verifier, &frame, &spec).unwrap();
+    assert!(report.passed(), "the bench frame should pass: {report:?}");
+
+    let mut group = c.benchmark_group("photo_check");
+    group.sample_size(20);
+    group.measurement_time(Duration::from_secs(10));
+    group.bench_function("check_640x480", |b| {
+        b.iter(|| check_photo(verifier, &frame, &spec).unwrap())
+    });
+    group.bench_function("measures_only", |b| {
+        b.iter(|| zk_vision::photo::report_for(&frame, report.embedding.clone(), &spec).unwrap())
+    });
+    group.bench_function("render_and_encode_only", |b| {
+        b.iter(|| render_fixed(&frame, report.clone(), &spec).unwrap())
+    });
+    group.bench_function("fix_640x480", |b| {
+        b.iter(|| fix_photo(verifier, &frame, &spec).unwrap())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, face, photo_check);
 criterion_main!(benches);

@@ -26,8 +26,14 @@ pub fn decode_image(bytes: &[u8]) -> Result<RgbImage, VisionError> {
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|error| unreadable(error.to_string()))?;
-    if reader.format().is_none() {
-        return Err(unreadable("not a BMP, JPEG or PNG image".into()));
+    match reader.format() {
+        None => return Err(unreadable("not a BMP, JPEG or PNG image".into())),
+        Some(image::ImageFormat::Jpeg) if !jpeg_is_complete(bytes) => {
+            return Err(unreadable(
+                "the JPEG is cut short (its end marker is missing)".into(),
+            ))
+        }
+        Some(_) => {}
     }
     let mut limits = Limits::default();
     // RGBA at 8 bits is the largest buffer the allowed formats decode to, plus slack for the
@@ -47,6 +53,41 @@ pub fn decode_image(bytes: &[u8]) -> Result<RgbImage, VisionError> {
         DynamicImage::from_decoder(decoder).map_err(|error| unreadable(error.to_string()))?;
     decoded.apply_orientation(orientation);
     Ok(to_rgb(decoded))
+}
+
+/// Whether a JPEG's image data runs to its end-of-image marker. The JPEG decoder fills in a
+/// scan that stops early with grey, which would hide a cut-off transfer: the segments are
+/// walked up to the first start-of-scan, and an end marker (`FF D9`, which byte stuffing keeps
+/// out of scan data) must follow it. Data after the marker (maker trailers) is allowed, and
+/// an EXIF thumbnail's own end marker, which sits before the scan, does not count.
+pub fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    if bytes.len() < 4 || bytes[0] != 0xFF || bytes[1] != 0xD8 {
+        return false;
+    }
+    let mut at = 2;
+    while at + 4 <= bytes.len() {
+        if bytes[at] != 0xFF {
+            return false;
+        }
+        let marker = bytes[at + 1];
+        match marker {
+            // Fill bytes before a marker.
+            0xFF => at += 1,
+            // Markers without a length.
+            0x01 | 0xD0..=0xD7 => at += 2,
+            0xDA => {
+                return bytes[at + 2..].windows(2).any(|pair| pair == [0xFF, 0xD9]);
+            }
+            _ => {
+                let length = usize::from(u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]));
+                if length < 2 {
+                    return false;
+                }
+                at += 2 + length;
+            }
+        }
+    }
+    false
 }
 
 /// Refuses empty images and images above [`MAX_PIXELS`].

@@ -12,6 +12,8 @@
 //! - [`calibration`]: thresholds at a target false-accept rate, TAR/FAR, equal error rate.
 //! - [`FaceVerifier`]: the whole ID-photo-versus-clip check.
 //! - [`decode_image`]: untrusted bytes to upright RGB (size limit, EXIF orientation, alpha).
+//! - [`photo`]: the blue-background registration photo: [`check_photo`] (head size and
+//!   position, background, exposure, glare, sharpness) and [`fix_photo`] (480×640, 20–40 KB).
 //!
 //! Nothing here downloads anything or opens a device.
 #![forbid(unsafe_code)]
@@ -20,8 +22,10 @@ pub mod calibration;
 mod detection;
 mod embedding;
 mod error;
+pub mod eval;
 mod input;
 mod models;
+pub mod photo;
 pub mod policy;
 mod verifier;
 
@@ -33,6 +37,10 @@ pub use embedding::{
 pub use error::VisionError;
 pub use input::{check_dimensions, decode_image, to_rgb, MAX_PIXELS};
 pub use models::{ModelFile, ModelPaths, LANDMARK_MODEL, MODELS_DIR_ENV, RESNET_MODEL};
+pub use photo::{
+    check_photo, fix_photo, render_fixed, Band, BlueRange, CropPlan, CropRect, FixedPhoto,
+    HeadGeometry, Limit, PhotoFinding, PhotoReport, PhotoSpec, SizeFit,
+};
 pub use verifier::{ClipReport, FaceVerifier, VerifierConfig};
 
 /// Recommended `MatchPolicy::pass_at_most` (median distance of the compared frames): below the

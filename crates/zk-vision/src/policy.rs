@@ -140,8 +140,8 @@ impl FrameCounts {
         }
     }
 
-    /// The most common reason a frame had no single usable face.
-    fn main_problem(&self) -> ReasonCode {
+    /// The most frequent problem of the frames without exactly one usable face.
+    pub fn main_problem(&self) -> ReasonCode {
         let problems = [
             (self.several_faces, ReasonCode::MultipleFaces),
             (self.face_too_small, ReasonCode::HeadSize),

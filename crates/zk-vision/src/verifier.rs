@@ -187,6 +187,26 @@ impl FaceVerifier {
             .ok_or_else(|| VisionError::Internal("the embedder returned nothing".into()))
     }
 
+    /// Counts the faces in up to `scan_frames` frames spread over a clip, without comparing them
+    /// with anything (the one-face liveness rule when there is no ID photo to compare with).
+    pub fn scan_faces(&self, frames: &[&RgbImage]) -> Result<FrameCounts, VisionError> {
+        let mut counts = FrameCounts::default();
+        for frame_index in sample_evenly(frames.len(), self.config.scan_frames) {
+            match self
+                .detector
+                .detect_at_least(frames[frame_index], self.config.frame_min_face_px)
+            {
+                Ok(faces) => counts.add(&classify_faces(&faces, self.config.frame_min_face_px)),
+                Err(error) if error.is_input_problem() => {
+                    counts.scanned += 1;
+                    counts.unusable += 1;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(counts)
+    }
+
     /// Compares a recorded clip with the ID photo's template: scans up to `scan_frames` frames
     /// spread over the clip, embeds those with exactly one usable face (on the embedder's worker,
     /// while the next frame is detected on this thread: two cores for about 0.2 s), compares the

@@ -7,4 +7,5 @@ mod clips;
 mod inputs;
 mod models;
 mod pairs;
+mod photo;
 mod support;

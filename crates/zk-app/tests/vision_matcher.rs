@@ -1,0 +1,373 @@
+//! The real face matcher (`VisionFaceMatcher`: rustface + dlib) on real photos from the dev face
+//! set: the liveness clip's face half, identity against a chip-like ID photo, the registration
+//! photo's identity, and how the speech judge's answer combines with them.
+//!
+//! Needs the models (`scripts/fetch-models.sh`) and the face set (`ZK_FACES_DIR`, default
+//! `../shared/data/faces`); a missing one fails with what to do.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use image::codecs::jpeg::JpegEncoder;
+use image::imageops::FilterType;
+use image::{DynamicImage, Rgb, RgbImage};
+use zk_app::matcher::{
+    FaceMatcher, LivenessClip, LivenessJudge, ScriptedLiveness, UnavailableLiveness,
+};
+use zk_app::{SimScores, VisionFaceMatcher};
+use zk_domain::{Challenge, Decision, MatchPolicy, ReasonCode, Timestamp, Verdict};
+use zk_drivers::{AudioClip, Frame};
+use zk_vision::{decode_image, FaceVerifier, ModelPaths, VerifierConfig};
+
+fn faces_dir() -> PathBuf {
+    let dir = std::env::var_os("ZK_FACES_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/faces")
+        });
+    assert!(
+        dir.join("pairs.csv").is_file(),
+        "the dev face set is missing: {} has no pairs.csv; point ZK_FACES_DIR at it",
+        dir.display()
+    );
+    dir
+}
+
+fn verifier() -> Arc<FaceVerifier> {
+    static VERIFIER: OnceLock<Arc<FaceVerifier>> = OnceLock::new();
+    VERIFIER
+        .get_or_init(|| {
+            let paths = ModelPaths::from_env().unwrap_or_else(|error| panic!("{error}"));
+            Arc::new(
+                FaceVerifier::open(VerifierConfig::default(), &paths).unwrap_or_else(|error| {
+                    panic!("cannot load the face models: {error} (run scripts/fetch-models.sh)")
+                }),
+            )
+        })
+        .clone()
+}
+
+fn photo(name: &str) -> RgbImage {
+    let path = faces_dir().join(name);
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    decode_image(&bytes).unwrap()
+}
+
+fn jpeg(image: &RgbImage, quality: u8) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    JpegEncoder::new_with_quality(Cursor::new(&mut bytes), quality)
+        .encode_image(image)
+        .unwrap();
+    bytes
+}
+
+/// A chip-like ID photo (102×126 JPEG, quality 60) of the main face of `name`.
+fn id_photo(name: &str) -> Vec<u8> {
+    zk_vision::eval::chip_photo(&verifier(), &photo(name)).unwrap()
+}
+
+/// 640×480 frames showing `name`'s main face about `face_width` px wide at a few positions, on
+/// a grey background, like a candidate moving slightly while reading.
+fn frames(name: &str, face_width: f32) -> Vec<Frame> {
+    let image = photo(name);
+    let face = verifier().detector().detect(&image).unwrap()[0];
+    let scale = face_width / face.width;
+    let scaled = DynamicImage::ImageRgb8(image.clone())
+        .resize_exact(
+            (image.width() as f32 * scale) as u32,
+            (image.height() as f32 * scale) as u32,
+            FilterType::Triangle,
+        )
+        .into_rgb8();
+    let (cx, cy) = face.centre();
+    (0..12)
+        .map(|index| {
+            let mut canvas = RgbImage::from_pixel(640, 480, Rgb([118, 120, 124]));
+            let dx = (index % 3) as f32 * 12.0 - 12.0;
+            let left = (320.0 + dx - cx * scale) as i64;
+            let top = (230.0 - cy * scale) as i64;
+            image::imageops::overlay(&mut canvas, &scaled, left, top);
+            Frame {
+                image: canvas,
+                captured_at_ms: index as u64 * 66,
+            }
+        })
+        .collect()
+}
+
+/// A 640×480 frame of `name` in front of the blue screen, framed as the photo guide asks (face
+/// about 165 px wide, eyes at (320, 185)): a head-shaped ellipse of the real photo, scaled by its
+/// landmarks, on `background`.
+fn portrait(name: &str, background: Rgb<u8>) -> Frame {
+    let source = photo(name);
+    let verifier = verifier();
+    let face = verifier.detector().detect(&source).unwrap()[0];
+    let landmarks = verifier.embedder().landmarks(&source, &[face]).unwrap()[0];
+    let [a0, a1, b0, b1, _] = landmarks.points;
+    let eyes_a = ((a0.0 + a1.0) / 2.0, (a0.1 + a1.1) / 2.0);
+    let eyes_b = ((b0.0 + b1.0) / 2.0, (b0.1 + b1.1) / 2.0);
+    let middle = ((eyes_a.0 + eyes_b.0) / 2.0, (eyes_a.1 + eyes_b.1) / 2.0);
+    let eye_distance = (eyes_a.0 - eyes_b.0).hypot(eyes_a.1 - eyes_b.1);
+    let target = 165.0 / 2.4;
+    let scale = target / eye_distance;
+    let mut canvas = RgbImage::from_pixel(640, 480, background);
+    let (cx, cy) = (320.0, 185.0 + 0.25 * target);
+    for y in 0..480u32 {
+        for x in 0..640u32 {
+            let (dx, dy) = (x as f32 - cx, y as f32 - cy);
+            if (dx / (1.5 * target)).powi(2) + (dy / (2.5 * target)).powi(2) > 1.0 {
+                continue;
+            }
+            let sx = middle.0 + (x as f32 - 320.0) / scale;
+            let sy = middle.1 + (y as f32 - 185.0) / scale;
+            if sx >= 0.0
+                && sy >= 0.0
+                && (sx as u32) < source.width()
+                && (sy as u32) < source.height()
+            {
+                canvas.put_pixel(x, y, *source.get_pixel(sx as u32, sy as u32));
+            }
+        }
+    }
+    Frame {
+        image: canvas,
+        captured_at_ms: 0,
+    }
+}
+
+const ID_BLUE: Rgb<u8> = Rgb([0x43, 0x8E, 0xDB]);
+
+fn policy() -> MatchPolicy {
+    MatchPolicy {
+        pass_at_most: zk_vision::DEFAULT_PASS_AT_MOST,
+        review_at_most: zk_vision::DEFAULT_REVIEW_AT_MOST,
+        min_frames: 3,
+        model_version: "test-policy".into(),
+    }
+}
+
+fn live_scores(lip_sync: f64) -> SimScores {
+    SimScores {
+        face_distance: 0.0,
+        one_face_fraction: 1.0,
+        speech_secs: 2.2,
+        lip_sync,
+        photo_distance: 0.0,
+    }
+}
+
+fn matcher(liveness: Box<dyn LivenessJudge>) -> VisionFaceMatcher {
+    VisionFaceMatcher::new(verifier(), liveness)
+}
+
+fn check(matcher: &mut VisionFaceMatcher, frames: &[Frame], id: Option<&[u8]>) -> Verdict {
+    let audio = AudioClip {
+        sample_rate: 16_000,
+        samples: vec![0; 64_000],
+    };
+    let challenge = Challenge::from_digits(&[3, 1, 4, 1, 5, 9], Timestamp::from_millis(0)).unwrap();
+    let clip = LivenessClip {
+        frames,
+        audio: &audio,
+        challenge: &challenge,
+    };
+    matcher.check_liveness(&clip, id, &policy()).unwrap()
+}
+
+fn score(verdict: &Verdict, name: &str) -> f64 {
+    verdict
+        .scores
+        .iter()
+        .find(|score| score.name == name)
+        .unwrap_or_else(|| panic!("no {name} score in {verdict:?}"))
+        .value
+}
+
+#[test]
+fn the_same_person_passes_and_another_person_fails() {
+    let id = id_photo("Barack_Obama/1.jpg");
+    let mut matcher = matcher(Box::new(ScriptedLiveness::with_default(live_scores(0.6))));
+    let genuine = check(
+        &mut matcher,
+        &frames("Barack_Obama/2.jpg", 190.0),
+        Some(&id),
+    );
+    assert_eq!(genuine.decision, Decision::Pass, "{genuine:?}");
+    assert_eq!(score(&genuine, "one_face_fraction"), 1.0);
+    assert!(score(&genuine, "face_distance_median") <= zk_vision::DEFAULT_PASS_AT_MOST);
+    assert!(
+        genuine.model_version.contains("resnet"),
+        "{}",
+        genuine.model_version
+    );
+    assert!(genuine.model_version.contains("sim-scripted-liveness"));
+
+    let impostor = check(&mut matcher, &frames("Halle_Berry/6.jpg", 190.0), Some(&id));
+    assert_eq!(
+        impostor.decision,
+        Decision::Fail(ReasonCode::FaceMismatch),
+        "{impostor:?}"
+    );
+}
+
+#[test]
+fn without_a_speech_judge_a_good_face_match_goes_to_staff() {
+    let id = id_photo("Halle_Berry/1.jpg");
+    let mut matcher = matcher(Box::new(UnavailableLiveness));
+    let verdict = check(&mut matcher, &frames("Halle_Berry/7.jpg", 200.0), Some(&id));
+    assert!(
+        matches!(
+            verdict.decision,
+            Decision::Review(ReasonCode::LivenessUnchecked | ReasonCode::FaceUncertain)
+        ),
+        "{verdict:?}"
+    );
+    // An impostor still fails: an unavailable speech judge never helps a face mismatch.
+    let impostor = check(
+        &mut matcher,
+        &frames("Barack_Obama/3.jpg", 200.0),
+        Some(&id),
+    );
+    assert_eq!(impostor.decision, Decision::Fail(ReasonCode::FaceMismatch));
+}
+
+#[test]
+fn low_lip_sync_fails_even_with_a_matching_face() {
+    let id = id_photo("Barack_Obama/1.jpg");
+    let mut matcher = matcher(Box::new(ScriptedLiveness::with_default(live_scores(0.1))));
+    let verdict = check(
+        &mut matcher,
+        &frames("Barack_Obama/2.jpg", 190.0),
+        Some(&id),
+    );
+    assert_eq!(verdict.decision, Decision::Fail(ReasonCode::LipSyncLow));
+    assert_eq!(score(&verdict, "lip_sync"), 0.1);
+}
+
+#[test]
+fn a_second_face_or_no_face_fails_the_one_face_rule() {
+    let id = id_photo("Barack_Obama/1.jpg");
+    let mut matcher = matcher(Box::new(ScriptedLiveness::with_default(live_scores(0.6))));
+
+    let mut two = frames("Barack_Obama/2.jpg", 150.0);
+    let other = frames("Halle_Berry/6.jpg", 150.0);
+    for (frame, intruder) in two.iter_mut().zip(&other).skip(8) {
+        // The right half of another person's frame, shifted to the right edge.
+        let half = image::imageops::crop_imm(&intruder.image, 220, 0, 200, 480).to_image();
+        image::imageops::replace(&mut frame.image, &half, 440, 0);
+    }
+    let verdict = check(&mut matcher, &two, Some(&id));
+    assert_eq!(
+        verdict.decision,
+        Decision::Fail(ReasonCode::MultipleFaces),
+        "{verdict:?}"
+    );
+
+    let empty: Vec<Frame> = (0..12)
+        .map(|index| Frame {
+            image: RgbImage::from_pixel(640, 480, Rgb([40, 90, 200])),
+            captured_at_ms: index * 66,
+        })
+        .collect();
+    let verdict = check(&mut matcher, &empty, Some(&id));
+    assert_eq!(verdict.decision, Decision::Fail(ReasonCode::NoFace));
+    assert_eq!(score(&verdict, "one_face_fraction"), 0.0);
+}
+
+#[test]
+fn no_usable_id_photo_sends_identity_to_staff_but_still_checks_liveness() {
+    let mut matcher = matcher(Box::new(ScriptedLiveness::with_default(live_scores(0.6))));
+    let live = frames("Halle_Berry/7.jpg", 190.0);
+    let verdict = check(&mut matcher, &live, None);
+    assert_eq!(
+        verdict.decision,
+        Decision::Review(ReasonCode::PhotoUnavailable)
+    );
+
+    // A card photo without a face (a blank, say) is not the candidate's fault: staff compare.
+    let blank = jpeg(&RgbImage::from_pixel(102, 126, Rgb([250, 250, 250])), 60);
+    let verdict = check(&mut matcher, &live, Some(&blank));
+    assert_eq!(
+        verdict.decision,
+        Decision::Review(ReasonCode::PhotoUnavailable)
+    );
+
+    // Garbage bytes as well.
+    let verdict = check(&mut matcher, &live, Some(b"not an image"));
+    assert_eq!(
+        verdict.decision,
+        Decision::Review(ReasonCode::PhotoUnavailable)
+    );
+}
+
+#[test]
+fn the_registration_photo_is_checked_cropped_and_compared_with_the_id_photo() {
+    let id = id_photo("Barack_Obama/1.jpg");
+    let mut matcher = matcher(Box::new(UnavailableLiveness));
+    let policy = policy();
+    let same = portrait("Barack_Obama/4.jpg", ID_BLUE);
+    let check = matcher
+        .check_photo(&same, Some(&id), true, &policy)
+        .unwrap();
+    assert!(
+        matches!(
+            check.verdict.decision,
+            Decision::Pass | Decision::Review(ReasonCode::FaceUncertain)
+        ),
+        "{:?}",
+        check.verdict
+    );
+    assert!(score(&check.verdict, "photo_blue_share") > 0.9);
+    assert!(score(&check.verdict, "face_distance_median") <= zk_vision::DEFAULT_REVIEW_AT_MOST);
+    let decoded = image::load_from_memory(&check.jpeg).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (480, 640));
+    assert!(
+        (20 * 1024..=40 * 1024).contains(&check.jpeg.len()),
+        "{} bytes",
+        check.jpeg.len()
+    );
+
+    let other = portrait("Halle_Berry/9.jpg", ID_BLUE);
+    let check = matcher
+        .check_photo(&other, Some(&id), true, &policy)
+        .unwrap();
+    assert_eq!(
+        check.verdict.decision,
+        Decision::Fail(ReasonCode::PhotoFaceMismatch),
+        "{:?}",
+        check.verdict
+    );
+    // Declined face processing: no identity comparison at this step.
+    let check = matcher
+        .check_photo(&other, Some(&id), false, &policy)
+        .unwrap();
+    assert_eq!(
+        check.verdict.decision,
+        Decision::Pass,
+        "{:?}",
+        check.verdict
+    );
+
+    // The spec's checks come first: a grey wall is not the blue screen, whoever sits there.
+    let grey = portrait("Barack_Obama/4.jpg", Rgb([200, 200, 200]));
+    let check = matcher
+        .check_photo(&grey, Some(&id), true, &policy)
+        .unwrap();
+    assert_eq!(
+        check.verdict.decision,
+        Decision::Fail(ReasonCode::BackgroundNotBlue)
+    );
+    // No one in front of the camera: the candidate is told, and a centre crop is still kept
+    // for staff.
+    let empty = Frame {
+        image: RgbImage::from_pixel(640, 480, ID_BLUE),
+        captured_at_ms: 0,
+    };
+    let check = matcher
+        .check_photo(&empty, Some(&id), true, &policy)
+        .unwrap();
+    assert_eq!(check.verdict.decision, Decision::Fail(ReasonCode::NoFace));
+    assert!(!check.jpeg.is_empty());
+}
