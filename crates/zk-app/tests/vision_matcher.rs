@@ -19,6 +19,7 @@ use zk_app::matcher::{
 use zk_app::{SimScores, VisionFaceMatcher};
 use zk_domain::{Challenge, Decision, MatchPolicy, ReasonCode, Timestamp, Verdict};
 use zk_drivers::{AudioClip, Frame};
+use zk_vision::synthetic::{self, ID_BLUE};
 use zk_vision::{decode_image, FaceVerifier, ModelPaths, VerifierConfig};
 
 fn faces_dir() -> PathBuf {
@@ -97,47 +98,21 @@ fn frames(name: &str, face_width: f32) -> Vec<Frame> {
         .collect()
 }
 
-/// A 640×480 frame of `name` in front of the blue screen, framed as the photo guide asks (face
-/// about 165 px wide, eyes at (320, 185)): a head-shaped ellipse of the real photo, scaled by its
-/// landmarks, on `background`.
+/// A 640×480 frame of `name` in front of the blue screen, framed as the photo guide asks.
 fn portrait(name: &str, background: Rgb<u8>) -> Frame {
-    let source = photo(name);
-    let verifier = verifier();
-    let face = verifier.detector().detect(&source).unwrap()[0];
-    let landmarks = verifier.embedder().landmarks(&source, &[face]).unwrap()[0];
-    let [a0, a1, b0, b1, _] = landmarks.points;
-    let eyes_a = ((a0.0 + a1.0) / 2.0, (a0.1 + a1.1) / 2.0);
-    let eyes_b = ((b0.0 + b1.0) / 2.0, (b0.1 + b1.1) / 2.0);
-    let middle = ((eyes_a.0 + eyes_b.0) / 2.0, (eyes_a.1 + eyes_b.1) / 2.0);
-    let eye_distance = (eyes_a.0 - eyes_b.0).hypot(eyes_a.1 - eyes_b.1);
-    let target = 165.0 / 2.4;
-    let scale = target / eye_distance;
-    let mut canvas = RgbImage::from_pixel(640, 480, background);
-    let (cx, cy) = (320.0, 185.0 + 0.25 * target);
-    for y in 0..480u32 {
-        for x in 0..640u32 {
-            let (dx, dy) = (x as f32 - cx, y as f32 - cy);
-            if (dx / (1.5 * target)).powi(2) + (dy / (2.5 * target)).powi(2) > 1.0 {
-                continue;
-            }
-            let sx = middle.0 + (x as f32 - 320.0) / scale;
-            let sy = middle.1 + (y as f32 - 185.0) / scale;
-            if sx >= 0.0
-                && sy >= 0.0
-                && (sx as u32) < source.width()
-                && (sy as u32) < source.height()
-            {
-                canvas.put_pixel(x, y, *source.get_pixel(sx as u32, sy as u32));
-            }
-        }
-    }
+    let image = synthetic::portrait(
+        &verifier(),
+        &photo(name),
+        (640, 480),
+        synthetic::FRAME,
+        background,
+    )
+    .unwrap();
     Frame {
-        image: canvas,
+        image,
         captured_at_ms: 0,
     }
 }
-
-const ID_BLUE: Rgb<u8> = Rgb([0x43, 0x8E, 0xDB]);
 
 fn policy() -> MatchPolicy {
     MatchPolicy {

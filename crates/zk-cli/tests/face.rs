@@ -6,6 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use zk_vision::synthetic;
+
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -277,6 +279,148 @@ fn compare_decides_one_pair_and_says_what_is_wrong_with_a_bad_file() {
     assert_eq!(output.status.code(), Some(1));
     assert!(
         text(&output.stderr).contains("left,right,same"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+/// A synthetic registration photo (`zk_vision::synthetic`) of `name` written as a JPEG.
+fn blue_photo(dir: &Path, name: &str, size: (u32, u32), layout: synthetic::Layout) -> PathBuf {
+    let paths = zk_vision::ModelPaths::from_env().unwrap();
+    let verifier =
+        zk_vision::FaceVerifier::open(zk_vision::VerifierConfig::default(), &paths).unwrap();
+    let bytes = std::fs::read(faces_dir().join(name)).unwrap();
+    let source = zk_vision::decode_image(&bytes).unwrap();
+    let image = synthetic::portrait(&verifier, &source, size, layout, synthetic::ID_BLUE).unwrap();
+    let path = dir.join(format!("{}.jpg", name.replace('/', "_")));
+    image.save(&path).unwrap();
+    path
+}
+
+#[test]
+fn photo_check_and_fix_make_a_spec_photo_and_say_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let frame = blue_photo(
+        dir.path(),
+        "Barack_Obama/4.jpg",
+        (640, 480),
+        synthetic::FRAME,
+    );
+
+    let check = zk(&["photo", "check", frame.to_str().unwrap(), "--json"]);
+    assert!(check.status.success(), "{}", text(&check.stdout));
+    let report = json(&check);
+    assert_eq!(report["passed"], true, "{report:#}");
+    let findings = report["findings"].as_array().unwrap();
+    for measure in [
+        "blue_share",
+        "laplacian_variance",
+        "roll_deg",
+        "eye_glare_share",
+    ] {
+        assert!(
+            findings.iter().any(|f| f["measure"] == measure),
+            "no {measure} in {report:#}"
+        );
+    }
+
+    // The same person as a chip-like ID photo; someone else is a mismatch (exit 1).
+    let id = dir.path().join("id.jpg");
+    let chip = {
+        let paths = zk_vision::ModelPaths::from_env().unwrap();
+        let verifier =
+            zk_vision::FaceVerifier::open(zk_vision::VerifierConfig::default(), &paths).unwrap();
+        let bytes = std::fs::read(faces_dir().join("Barack_Obama/1.jpg")).unwrap();
+        zk_vision::eval::chip_photo(&verifier, &zk_vision::decode_image(&bytes).unwrap()).unwrap()
+    };
+    std::fs::write(&id, chip).unwrap();
+    let same = zk(&[
+        "photo",
+        "check",
+        frame.to_str().unwrap(),
+        "--id-photo",
+        id.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(same.status.success(), "{}", text(&same.stdout));
+    assert_ne!(json(&same)["identity"]["decision"], "fail");
+    let other = blue_photo(
+        dir.path(),
+        "Halle_Berry/9.jpg",
+        (640, 480),
+        synthetic::FRAME,
+    );
+    let mismatch = zk(&[
+        "photo",
+        "check",
+        other.to_str().unwrap(),
+        "--id-photo",
+        id.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(mismatch.status.code(), Some(1));
+    assert_eq!(
+        json(&mismatch)["identity"]["reason"]["code"],
+        "photo.face_mismatch"
+    );
+
+    let out = dir.path().join("fixed.jpg");
+    let fix = zk(&[
+        "photo",
+        "fix",
+        frame.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(fix.status.success(), "{}", text(&fix.stdout));
+    let fixed = json(&fix);
+    assert_eq!(fixed["out"]["acceptable"], true);
+    let bytes = std::fs::read(&out).unwrap();
+    assert_eq!(fixed["out"]["bytes"], bytes.len());
+    assert!(
+        (20 * 1024..=40 * 1024).contains(&bytes.len()),
+        "{} bytes",
+        bytes.len()
+    );
+    let decoded = image::load_from_memory(&bytes).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (480, 640));
+    // The fixed file passes the check as it stands.
+    let recheck = zk(&["photo", "check", out.to_str().unwrap(), "--json"]);
+    assert!(recheck.status.success(), "{}", text(&recheck.stdout));
+
+    // A head too small for the photo: the reason, in both languages, and exit 1.
+    let far = synthetic::Layout {
+        face_width: 70.0,
+        ..synthetic::FRAME
+    };
+    let small = blue_photo(dir.path(), "Halle_Berry/1.jpg", (640, 480), far);
+    let output = zk(&["photo", "check", small.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let said = text(&output.stdout);
+    assert!(said.contains("move closer"), "{said}");
+    assert!(said.contains("头部大小不合适"), "{said}");
+
+    // Nobody in the picture, and a file that is not an image.
+    let empty = dir.path().join("empty.png");
+    image::RgbImage::from_pixel(640, 480, synthetic::ID_BLUE)
+        .save(&empty)
+        .unwrap();
+    let output = zk(&["photo", "check", empty.to_str().unwrap(), "--json"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(json(&output)["reasons"][0]["code"], "liveness.no_face");
+    let junk = dir.path().join("junk.jpg");
+    std::fs::write(&junk, b"definitely not a JPEG").unwrap();
+    let output = zk(&[
+        "photo",
+        "fix",
+        junk.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("junk.jpg"),
         "{}",
         text(&output.stderr)
     );

@@ -27,6 +27,7 @@ mod input;
 mod models;
 pub mod photo;
 pub mod policy;
+pub mod synthetic;
 mod verifier;
 
 pub use detection::{DetectorConfig, FaceBox, FaceDetector, DETECTOR_VERSION};

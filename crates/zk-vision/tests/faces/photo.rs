@@ -12,10 +12,7 @@ use zk_vision::{
 
 use crate::support;
 
-/// The usual ID-photo blue.
-pub(crate) const ID_BLUE: Rgb<u8> = Rgb([0x43, 0x8E, 0xDB]);
-/// Hunan's / Tianjin's official light blue.
-pub(crate) const LIGHT_BLUE: Rgb<u8> = Rgb([100, 197, 255]);
+pub(crate) use zk_vision::synthetic::{Layout, FILE, FRAME, ID_BLUE, LIGHT_BLUE};
 
 /// People (one image each) whose synthetic photos pass every check: different sexes, ages,
 /// skin tones; JPEG and PNG sources.
@@ -28,31 +25,6 @@ const GOOD: [&str; 6] = [
     "Melissa_Rauch/1.png",
 ];
 
-/// Where and how a head is drawn on a canvas.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Layout {
-    /// Face width in canvas px (2.4 eye distances, as the checker measures it).
-    pub(crate) face_width: f32,
-    /// Middle of the eyes in canvas px.
-    pub(crate) eyes: (f32, f32),
-    /// Roll of the drawn head, degrees.
-    pub(crate) tilt_deg: f32,
-}
-
-/// A 480×640 file with the head at the spec's targets.
-pub(crate) const FILE: Layout = Layout {
-    face_width: 230.0,
-    eyes: (240.0, 250.0),
-    tilt_deg: 0.0,
-};
-
-/// A 640×480 kiosk frame with the head where the guide frame puts it.
-pub(crate) const FRAME: Layout = Layout {
-    face_width: 165.0,
-    eyes: (320.0, 185.0),
-    tilt_deg: 0.0,
-};
-
 /// The source's head, as the checker's own landmarks see it.
 fn source_head(source: &RgbImage) -> HeadGeometry {
     let face = support::main_face(source);
@@ -63,69 +35,14 @@ fn source_head(source: &RgbImage) -> HeadGeometry {
     HeadGeometry::from_landmarks(&landmarks[0]).unwrap()
 }
 
-/// Bilinear sample of `image` at (`x`, `y`); `None` outside it.
-fn sample(image: &RgbImage, x: f32, y: f32) -> Option<Rgb<u8>> {
-    let (width, height) = image.dimensions();
-    if !(x >= 0.0 && y >= 0.0 && x <= (width - 1) as f32 && y <= (height - 1) as f32) {
-        return None;
-    }
-    let (x0, y0) = (x.floor() as u32, y.floor() as u32);
-    let (x1, y1) = ((x0 + 1).min(width - 1), (y0 + 1).min(height - 1));
-    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
-    let [a, b, c, d] =
-        [(x0, y0), (x1, y0), (x0, y1), (x1, y1)].map(|(x, y)| image.get_pixel(x, y).0);
-    Some(Rgb(std::array::from_fn(|channel| {
-        let top = f32::from(a[channel]) * (1.0 - fx) + f32::from(b[channel]) * fx;
-        let bottom = f32::from(c[channel]) * (1.0 - fx) + f32::from(d[channel]) * fx;
-        (top * (1.0 - fy) + bottom * fy).round() as u8
-    })))
-}
-
-/// Draws `source`'s main head onto `canvas` at `layout`: levelled, scaled, rotated by the
-/// layout's tilt; an ellipse from above the hair to the neck (3 eye distances wide, 5 tall,
-/// centred a quarter eye distance below the eyes) is copied, `person` adjusts its pixels.
+/// Draws `source`'s main head onto `canvas` at `layout` (see `zk_vision::synthetic`).
 fn draw_head(
     canvas: &mut RgbImage,
     source: &RgbImage,
     layout: Layout,
     person: &dyn Fn(Rgb<u8>) -> Rgb<u8>,
 ) {
-    let head = source_head(source);
-    let eye_distance = layout.face_width / 2.4;
-    let scale = eye_distance / head.eye_distance;
-    let tilt = layout.tilt_deg.to_radians();
-    let turn = tilt - head.roll_deg.to_radians();
-    let (centre_x, centre_y) = (
-        layout.eyes.0 - 0.25 * eye_distance * tilt.sin(),
-        layout.eyes.1 + 0.25 * eye_distance * tilt.cos(),
-    );
-    let (half_width, half_height) = (1.5 * eye_distance, 2.5 * eye_distance);
-    for y in 0..canvas.height() {
-        for x in 0..canvas.width() {
-            let (dx, dy) = (x as f32 - centre_x, y as f32 - centre_y);
-            // Into the head's own frame (undo the tilt).
-            let (u, v) = (
-                dx * tilt.cos() + dy * tilt.sin(),
-                -dx * tilt.sin() + dy * tilt.cos(),
-            );
-            if (u / half_width).powi(2) + (v / half_height).powi(2) > 1.0 {
-                continue;
-            }
-            // Canvas → source: undo placement, rotation and scale.
-            let (px, py) = (x as f32 - layout.eyes.0, y as f32 - layout.eyes.1);
-            let (rx, ry) = (
-                px * turn.cos() + py * turn.sin(),
-                -px * turn.sin() + py * turn.cos(),
-            );
-            let at = (
-                head.eye_middle.0 + rx / scale,
-                head.eye_middle.1 + ry / scale,
-            );
-            if let Some(pixel) = sample(source, at.0, at.1) {
-                canvas.put_pixel(x, y, person(pixel));
-            }
-        }
-    }
+    zk_vision::synthetic::draw_head(canvas, source, &source_head(source), layout, person);
 }
 
 fn same(pixel: Rgb<u8>) -> Rgb<u8> {
