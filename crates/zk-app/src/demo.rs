@@ -10,9 +10,14 @@
 //! Staff act through signed-in accounts (`demo-staff`, operator; `demo-reviewer`, reviewer), made
 //! in the store on first run with the demo PINs below — demo only.
 //!
-//! Face scores are SIMULATED (`SimFaceMatcher`, `assets/sim/matcher.json`). The ID card reader is
-//! the protocol simulator on a pseudo-terminal driven by the real serial driver. Everything else —
-//! validation, roster match, state machine, encryption, commit — is the real code.
+//! Face matching is real (`VisionFaceMatcher`: rustface + dlib, the models from
+//! `scripts/fetch-models.sh`): the card photo from the reader against the camera frames, and the
+//! registration photo's spec checks. The camera is SIMULATED: each candidate's demo photo placed
+//! in front of the desk's blue screen (`zk_vision::synthetic`), as still frames. The speech half
+//! of liveness is SIMULATED (`ScriptedLiveness`, `assets/sim/matcher.json`: speech seconds and
+//! lip-sync scores). The ID card reader is the protocol simulator on a pseudo-terminal driven by
+//! the real serial driver. Everything else — validation, roster match, state machine,
+//! encryption, commit — is the real code.
 
 use std::path::Path;
 use std::sync::mpsc::{channel, Receiver};
@@ -33,8 +38,9 @@ use crate::clock::SystemClock;
 use crate::config::AppConfig;
 use crate::error::AppError;
 use crate::kiosk::{Devices, Kiosk, KioskEvent};
-use crate::matcher::SimFaceMatcher;
+use crate::matcher::{ScriptedLiveness, VisionFaceMatcher};
 use crate::staff::{StaffCommand, StaffToken};
+use zk_vision::{synthetic, FaceVerifier, ModelPaths, VerifierConfig};
 
 /// The demo roster's candidates that the demo walks through, in `assets/sim/cards.json` order.
 const DEMO_REGISTRATIONS: [&str; 3] = ["271420100001", "271420100002", "271420200003"];
@@ -105,12 +111,26 @@ impl Camera for SwitchableCamera {
     }
 }
 
-fn live_camera(assets: &Path, photos: &[&str]) -> Result<Box<dyn Camera>, AppError> {
-    let paths = photos
-        .iter()
-        .map(|photo| assets.join("demo").join(photo))
-        .collect();
-    Ok(Box::new(SimCamera::from_files(paths, 15.0)?))
+/// The simulated camera for one candidate: their demo photo in front of the blue screen, framed
+/// as the photo guide asks, as still 640×480 frames.
+fn live_camera(
+    verifier: &FaceVerifier,
+    assets: &Path,
+    photo: &str,
+) -> Result<Box<dyn Camera>, AppError> {
+    let path = assets.join("demo").join(photo);
+    let bytes = std::fs::read(&path).map_err(|error| {
+        AppError::AssetsMissing(format!("cannot read {}: {error}", path.display()))
+    })?;
+    let source = zk_vision::decode_image(&bytes)?;
+    let frame = synthetic::portrait(
+        verifier,
+        &source,
+        (640, 480),
+        synthetic::FRAME,
+        synthetic::ID_BLUE,
+    )?;
+    Ok(Box::new(SimCamera::from_images(vec![frame], 15.0)?))
 }
 
 /// Runs the demo on `store` (in memory or a desk folder); `out` receives one line per event.
@@ -176,9 +196,15 @@ pub fn run(
     }
 
     let sim = assets.join("sim");
+    let paths = match &config.matcher.models_dir {
+        Some(dir) => ModelPaths::in_dir(dir),
+        None => ModelPaths::from_env()?,
+    };
+    let verifier = Arc::new(FaceVerifier::open(VerifierConfig::default(), &paths)?);
     let camera = SwitchableCamera(Arc::new(Mutex::new(live_camera(
+        &verifier,
         assets,
-        &["candidate-a-live.jpg"],
+        "candidate-a-live.jpg",
     )?)));
     let reader = SimulatedSerialReader::start(
         &sim.join("cards.json"),
@@ -197,8 +223,14 @@ pub fn run(
         signature_pad: Box::new(SimSignaturePad::from_file(&sim.join("signature.json"))?),
         touch_signature: None,
     };
-    let matcher = SimFaceMatcher::from_file(&sim.join("matcher.json"))?;
-    out("matcher: SIMULATED face scores (sim-scripted-v1, assets/sim/matcher.json); real matching arrives with zk-vision");
+    let matcher = VisionFaceMatcher::new(
+        verifier.clone(),
+        Box::new(ScriptedLiveness::from_file(&sim.join("matcher.json"))?),
+    );
+    out(&format!(
+        "matcher: real face matching ({}); camera SIMULATED (each demo photo before the blue screen); speech and lip sync SIMULATED (assets/sim/matcher.json)",
+        verifier.model_version()
+    ));
     let mut kiosk = Kiosk::new(
         config,
         store,
@@ -220,7 +252,7 @@ pub fn run(
     let begin = |kiosk: &mut Kiosk, out: &mut dyn FnMut(&str), title: &str, live_photo: &str| {
         out("");
         out(title);
-        camera.switch_to(live_camera(assets, &[live_photo])?);
+        camera.switch_to(live_camera(&verifier, assets, live_photo)?);
         kiosk.start_session()?;
         let consent = Input::ConsentGiven {
             version: consent.clone(),

@@ -219,8 +219,12 @@ fn demo_leaves_its_records_and_refuses_to_run_twice() {
         "{text}"
     );
     assert!(
-        text.contains("SIMULATED"),
-        "the simulated matcher must say so: {text}"
+        text.contains("real face matching (seeta-fd-frontal-v1.0+dlib-5pt-refined+resnet-v1)"),
+        "the demo matches faces with the real models: {text}"
+    );
+    assert!(
+        text.contains("speech and lip sync SIMULATED"),
+        "the simulated parts must say so: {text}"
     );
     assert!(
         !text.contains("110101199003070011"),
