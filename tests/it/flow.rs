@@ -258,8 +258,12 @@ pub(crate) mod kiosk {
             touch_signature: None,
         };
         let matcher = SimFaceMatcher::with_default(scores);
+        // The kiosk reads its consent texts from the assets; a CI target directory outside the
+        // checkout cannot find them beside the test binary.
+        let mut config = config.clone();
+        config.assets_dir = Some(assets.clone());
         let mut kiosk = Kiosk::new(
-            config,
+            &config,
             store,
             devices,
             Box::new(matcher),
@@ -409,6 +413,7 @@ pub(crate) mod kiosk {
         let mut config = AppConfig::default();
         config.drivers.signature_pad.backend = zk_drivers::Backend::Touch;
         config.drivers.id_card.sim_baud = 115_200;
+        config.assets_dir = Some(assets.clone());
         let devices = Devices::open(&config.drivers, &assets).unwrap();
         let mut store = Store::open_in_memory().unwrap();
         store

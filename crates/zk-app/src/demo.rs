@@ -231,8 +231,11 @@ pub fn run(
         "matcher: real face matching ({}); camera SIMULATED (each demo photo before the blue screen); speech and lip sync SIMULATED (assets/sim/matcher.json)",
         verifier.model_version()
     ));
+    // The kiosk finds the consent texts in the same assets folder as the demo's files.
+    let mut config = config.clone();
+    config.assets_dir = Some(assets.to_path_buf());
     let mut kiosk = Kiosk::new(
-        config,
+        &config,
         store,
         devices,
         Box::new(matcher),
