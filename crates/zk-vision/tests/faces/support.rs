@@ -131,24 +131,9 @@ pub fn main_face(image: &RgbImage) -> FaceBox {
 }
 
 /// A chip-like ID photo: a head-and-shoulders crop around the main face (face about 55 % of the
-/// width), scaled to 102×126 and saved as a quality-60 JPEG.
+/// width), scaled to 102×126 and saved as a quality-60 JPEG (`zk_vision::eval::chip_photo`).
 pub fn chip_photo(image: &RgbImage) -> Vec<u8> {
-    let face = main_face(image);
-    let (width, height) = (image.width() as f32, image.height() as f32);
-    let mut crop_width = (face.width / 0.55).min(width);
-    let mut crop_height = crop_width * 126.0 / 102.0;
-    if crop_height > height {
-        crop_height = height;
-        crop_width = crop_height * 102.0 / 126.0;
-    }
-    let (centre_x, centre_y) = face.centre();
-    let x = (centre_x - crop_width / 2.0).clamp(0.0, width - crop_width);
-    let y = (centre_y - crop_height * 0.45).clamp(0.0, height - crop_height);
-    let chip = DynamicImage::ImageRgb8(image.clone())
-        .crop_imm(x as u32, y as u32, crop_width as u32, crop_height as u32)
-        .resize_exact(102, 126, FilterType::Lanczos3)
-        .into_rgb8();
-    jpeg(&chip, 60)
+    zk_vision::eval::chip_photo(verifier(), image).unwrap()
 }
 
 pub fn jpeg(image: &RgbImage, quality: u8) -> Vec<u8> {
