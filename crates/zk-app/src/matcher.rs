@@ -73,6 +73,21 @@ pub struct SimScores {
     pub photo_distance: f64,
 }
 
+impl SimScores {
+    /// The speech rules applied to the scripted scores: no speech, too short, lips out of sync.
+    pub(crate) fn speech_failure(&self, min_speech_secs: f64) -> Option<ReasonCode> {
+        if self.speech_secs <= 0.0 {
+            Some(ReasonCode::NoSpeech)
+        } else if self.speech_secs < min_speech_secs {
+            Some(ReasonCode::SpeechTooShort)
+        } else if self.lip_sync < LIP_SYNC_MIN {
+            Some(ReasonCode::LipSyncLow)
+        } else {
+            None
+        }
+    }
+}
+
 fn one() -> f64 {
     1.0
 }
@@ -217,14 +232,8 @@ impl FaceMatcher for SimFaceMatcher {
         ];
         let liveness_failure = if scores.one_face_fraction < ONE_FACE_MIN_FRACTION {
             Some(ReasonCode::NoFace)
-        } else if scores.speech_secs <= 0.0 {
-            Some(ReasonCode::NoSpeech)
-        } else if scores.speech_secs < min_speech {
-            Some(ReasonCode::SpeechTooShort)
-        } else if scores.lip_sync < LIP_SYNC_MIN {
-            Some(ReasonCode::LipSyncLow)
         } else {
-            None
+            scores.speech_failure(min_speech)
         };
         let decision = match (liveness_failure, id_photo) {
             (Some(reason), _) => Decision::Fail(reason),

@@ -96,15 +96,7 @@ impl LivenessJudge for ScriptedLiveness {
                 AppError::Config("the liveness script has no entries left; add a default".into())
             })?;
         let min_speech = min_speech_secs(clip.challenge.digits().len());
-        let failure = if scores.speech_secs <= 0.0 {
-            Some(ReasonCode::NoSpeech)
-        } else if scores.speech_secs < min_speech {
-            Some(ReasonCode::SpeechTooShort)
-        } else if scores.lip_sync < LIP_SYNC_MIN {
-            Some(ReasonCode::LipSyncLow)
-        } else {
-            None
-        };
+        let failure = scores.speech_failure(min_speech);
         Ok(LivenessReport::Checked {
             scores: vec![
                 Score::new("speech_secs", scores.speech_secs, min_speech),
