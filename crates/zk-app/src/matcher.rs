@@ -114,9 +114,16 @@ pub fn open_matcher(
             let liveness: Box<dyn LivenessJudge> = match config.liveness.as_str() {
                 "unavailable" => Box::new(UnavailableLiveness),
                 "sim" => Box::new(ScriptedLiveness::from_file(&script)?),
+                "vad" => {
+                    let models_dir = match config.models_dir.clone() {
+                        Some(dir) => dir,
+                        None => zk_vision::ModelPaths::default_dir()?,
+                    };
+                    Box::new(SpeechLiveness::open(&models_dir)?)
+                }
                 other => {
                     return Err(AppError::Config(format!(
-                        "matcher.liveness = {other:?}: use \"unavailable\" or \"sim\""
+                        "matcher.liveness = {other:?}: use \"vad\", \"unavailable\" or \"sim\""
                     )))
                 }
             };
@@ -329,11 +336,13 @@ pub fn crop_to_spec(image: &RgbImage) -> Result<Vec<u8>, AppError> {
 }
 
 mod liveness;
+mod speech;
 mod vision;
 
 pub use liveness::{
     min_speech_secs, LivenessJudge, LivenessReport, ScriptedLiveness, UnavailableLiveness,
 };
+pub use speech::SpeechLiveness;
 pub use vision::VisionFaceMatcher;
 
 #[cfg(test)]

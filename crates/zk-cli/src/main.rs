@@ -7,8 +7,10 @@ mod admin;
 mod card;
 mod commands;
 mod face;
+mod mic;
 mod output;
 mod photo;
+mod sync;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -61,6 +63,9 @@ enum Command {
     /// The blue-background registration photo: check a file, cut it to 480×640.
     #[command(subcommand)]
     Photo(PhotoCommand),
+    /// The real microphone: list input devices, record a test WAV.
+    #[command(subcommand)]
+    Mic(MicCommand),
     /// Run three scripted candidates through the whole flow with simulated devices.
     Demo,
     /// Staff accounts: add, list, unlock, new password/PIN (secrets on standard input).
@@ -69,6 +74,15 @@ enum Command {
     /// The store's security upkeep: retention purge, artefact key rotation.
     #[command(subcommand, name = "store")]
     StoreAdmin(StoreCommand),
+    /// This desk's sync identity (its Ed25519 public key).
+    #[command(subcommand)]
+    Desk(sync::DeskCommand),
+    /// Send confirmations to the hub; see what is still to send.
+    #[command(subcommand)]
+    Sync(sync::SyncCommand),
+    /// The upstream hub: serve, enrol desks, statistics, conflicts.
+    #[command(subcommand)]
+    Hub(sync::HubCommand),
 }
 
 #[derive(Subcommand)]
@@ -220,6 +234,28 @@ enum CardCommand {
         /// Also probe this path (e.g. a simulator's pty); repeatable.
         #[arg(long = "also")]
         also: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum MicCommand {
+    /// List the input devices (id, name; * = the default).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record 16-bit mono 16 kHz audio to a WAV file and print its level.
+    Record {
+        #[arg(long, default_value_t = 5)]
+        seconds: u32,
+        #[arg(long)]
+        out: PathBuf,
+        /// An id or name from `zk mic list`; default: drivers.microphone.device, else the
+        /// system's default input.
+        #[arg(long)]
+        device: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -395,6 +431,13 @@ fn main() -> ExitCode {
             Err(error) => Err(error),
         },
         Command::Card(CardCommand::Ports { also, json }) => card::ports(&also, json),
+        Command::Mic(MicCommand::List { json }) => mic::list(json),
+        Command::Mic(MicCommand::Record {
+            seconds,
+            out,
+            device,
+            json,
+        }) => mic::record(&context, device.as_deref(), seconds, &out, json),
         Command::Reader(ReaderCommand::Simulate {
             script,
             baud,
@@ -470,6 +513,9 @@ fn main() -> ExitCode {
         Command::StoreAdmin(StoreCommand::RotateKey { json }) => {
             admin::store_rotate_key(&context, json)
         }
+        Command::Desk(command) => sync::desk(&context, command),
+        Command::Sync(command) => sync::sync(&context, command),
+        Command::Hub(command) => sync::hub(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

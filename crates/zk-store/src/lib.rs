@@ -26,6 +26,7 @@ mod rotate;
 mod seal;
 mod serials;
 mod session;
+mod sync_state;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -47,6 +48,7 @@ pub use roster::{ImportReport, RosterCounts};
 pub use roster_file::{ImportLimits, RosterFormat};
 pub use rotate::RotationReport;
 pub use session::{ConsentRecord, SessionId};
+pub use sync_state::{SyncBatch, SyncStatus};
 
 use key::ArtefactKey;
 use keyslot::{CreateError, KeySlot};

@@ -1,7 +1,8 @@
 //! Microphones: the kiosk records a few seconds of the candidate reading digits.
 //!
-//! Real microphones (cpal) arrive in a later change; [`sim`] plays WAV files.
+//! [`cpal::CpalMicrophone`] records from a real microphone; [`sim`] plays WAV files.
 
+pub mod cpal;
 pub mod sim;
 
 use std::fmt;

@@ -1,0 +1,202 @@
+//! [`SpeechLiveness`]: the real speech half of the read-the-digits check (`matcher.liveness =
+//! "vad"`): Silero VAD for "was there a reading, long enough, after the digits appeared", and
+//! the lip-sync correlation for "did this mouth make that sound" (zk-liveness).
+//!
+//! Face boxes for lip sync come from zk-vision's detector on every `detect_every`-th frame,
+//! linearly interpolated in between (the lip-sync alignment absorbs the small error). The clip's
+//! audio is taken to start with its first frame and the digits to be shown when recording
+//! starts: frame times are `captured_at_ms` relative to the first frame.
+
+use std::path::Path;
+
+use image::RgbImage;
+use zk_domain::{ReasonCode, Score};
+use zk_liveness::{
+    judge_lip_sync, judge_speech, FaceRect, GrayFrame, LipSyncClip, LipSyncConfig, LipSyncVerdict,
+    NoLipSync, SileroVad, SpeechFinding, SpeechRule, VAD_WINDOW,
+};
+use zk_vision::{DetectorConfig, FaceDetector};
+
+use crate::error::AppError;
+use crate::matcher::liveness::{LivenessJudge, LivenessReport};
+use crate::matcher::LivenessClip;
+
+const MODEL_VERSION: &str = "silero-vad-v6-folded+lipsync-pc1-v2";
+/// Smallest face searched for in clip frames (px of the frame): a candidate at the desk fills
+/// far more of a 640×480 frame than this.
+const MIN_FACE_PX: f32 = 80.0;
+
+pub struct SpeechLiveness {
+    vad: SileroVad,
+    detector: FaceDetector,
+    pub rule: SpeechRule,
+    pub lip_sync: LipSyncConfig,
+    /// Run the face detector on every n-th frame (1: all).
+    pub detect_every: usize,
+}
+
+impl std::fmt::Debug for SpeechLiveness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpeechLiveness")
+            .field("rule", &self.rule)
+            .field("lip_sync", &self.lip_sync)
+            .field("detect_every", &self.detect_every)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SpeechLiveness {
+    /// Loads the Silero model from `models_dir` (checked against its sha256).
+    pub fn open(models_dir: &Path) -> Result<SpeechLiveness, AppError> {
+        let vad = SileroVad::open(models_dir)?;
+        let detector = FaceDetector::new(DetectorConfig::default())?;
+        Ok(SpeechLiveness {
+            vad,
+            detector,
+            rule: SpeechRule::default(),
+            lip_sync: LipSyncConfig::default(),
+            detect_every: 2,
+        })
+    }
+
+    /// The largest face of each frame; frames between detections get the linear interpolation
+    /// of their neighbours' boxes (when both have one).
+    fn face_boxes(&self, images: &[&RgbImage]) -> Result<Vec<Option<FaceRect>>, AppError> {
+        let step = self.detect_every.max(1);
+        let mut boxes: Vec<Option<FaceRect>> = vec![None; images.len()];
+        let last = images.len().saturating_sub(1);
+        let mut detected = Vec::new();
+        for index in (0..images.len()).step_by(step).chain(std::iter::once(last)) {
+            if detected.last() == Some(&index) || images.is_empty() {
+                continue;
+            }
+            let Some(image) = images.get(index) else {
+                continue;
+            };
+            let faces = self.detector.detect_at_least(image, MIN_FACE_PX)?;
+            boxes[index] = faces
+                .iter()
+                .max_by(|a, b| a.area().total_cmp(&b.area()))
+                .map(|face| FaceRect {
+                    x: f64::from(face.x),
+                    y: f64::from(face.y),
+                    width: f64::from(face.width),
+                    height: f64::from(face.height),
+                });
+            detected.push(index);
+        }
+        for pair in detected.windows(2) {
+            let (from, to) = (pair[0], pair[1]);
+            if let (Some(a), Some(b)) = (boxes[from], boxes[to]) {
+                for (offset, slot) in boxes[from + 1..to].iter_mut().enumerate() {
+                    let t = (offset + 1) as f64 / (to - from) as f64;
+                    let mix = |p: f64, q: f64| p + (q - p) * t;
+                    *slot = Some(FaceRect {
+                        x: mix(a.x, b.x),
+                        y: mix(a.y, b.y),
+                        width: mix(a.width, b.width),
+                        height: mix(a.height, b.height),
+                    });
+                }
+            }
+        }
+        Ok(boxes)
+    }
+}
+
+fn gray(image: &RgbImage) -> GrayFrame {
+    let pixels = image
+        .pixels()
+        .map(|pixel| {
+            let [r, g, b] = pixel.0;
+            ((299 * u32::from(r) + 587 * u32::from(g) + 114 * u32::from(b) + 500) / 1000) as u8
+        })
+        .collect();
+    GrayFrame {
+        width: image.width() as usize,
+        height: image.height() as usize,
+        pixels,
+    }
+}
+
+impl LivenessJudge for SpeechLiveness {
+    fn model_version(&self) -> &str {
+        MODEL_VERSION
+    }
+
+    fn judge(&mut self, clip: &LivenessClip<'_>) -> Result<LivenessReport, AppError> {
+        let audio = clip.audio.resampled(zk_drivers::SAMPLE_RATE);
+        let digits = clip.challenge.digits().len();
+        let probabilities = self.vad.probabilities(&audio.samples)?;
+        let window_secs = VAD_WINDOW as f64 / f64::from(zk_drivers::SAMPLE_RATE);
+        let speech = judge_speech(&probabilities, window_secs, digits, 0.0, &self.rule);
+
+        let images: Vec<&RgbImage> = clip.frames.iter().map(|frame| &frame.image).collect();
+        let boxes = self.face_boxes(&images)?;
+        let frames: Vec<GrayFrame> = images.iter().map(|image| gray(image)).collect();
+        let first_ms = clip.frames.first().map_or(0, |frame| frame.captured_at_ms);
+        let times: Vec<f64> = clip
+            .frames
+            .iter()
+            .map(|frame| frame.captured_at_ms.saturating_sub(first_ms) as f64 / 1000.0)
+            .collect();
+        let sync = judge_lip_sync(
+            &LipSyncClip {
+                frames: &frames,
+                boxes: &boxes,
+                frame_times_secs: &times,
+                samples: &audio.samples,
+                sample_rate: audio.sample_rate,
+            },
+            &self.lip_sync,
+        )?;
+        tracing::info!(
+            speech_secs = speech.speech_secs,
+            onset = ?speech.onset_secs,
+            rho = sync.rho,
+            lag_ms = sync.lag_ms,
+            p = sync.p,
+            verdict = ?sync.verdict,
+            "speech liveness"
+        );
+        let scores = vec![
+            Score::new("speech_secs", speech.speech_secs, speech.min_speech_secs),
+            Score::new(
+                "speech_onset_secs",
+                speech.onset_secs.unwrap_or(-1.0),
+                self.rule.min_reaction_secs,
+            ),
+            Score::new("speech_early_secs", speech.early_secs, 0.0),
+            Score::new("lip_sync", sync.rho, self.lip_sync.min_rho),
+            Score::new("lip_sync_p", sync.p, self.lip_sync.max_p),
+            Score::new(
+                "lip_sync_lag_ms",
+                sync.lag_ms,
+                self.lip_sync.max_lag_secs * 1000.0,
+            ),
+            Score::new(
+                "face_tracked_fraction",
+                sync.tracked_fraction,
+                self.lip_sync.min_tracked_fraction,
+            ),
+        ];
+        let failure = match (speech.finding, sync.verdict) {
+            (SpeechFinding::NoSpeech, _) => Some(ReasonCode::NoSpeech),
+            (SpeechFinding::TooShort, _) => Some(ReasonCode::SpeechTooShort),
+            (SpeechFinding::Enough, LipSyncVerdict::Unavailable(NoLipSync::FaceNotTracked)) => {
+                Some(ReasonCode::NoFace)
+            }
+            (SpeechFinding::Enough, LipSyncVerdict::Unavailable(why)) => {
+                return Ok(LivenessReport::Unavailable {
+                    why: format!("lip sync could not be judged ({why:?})"),
+                })
+            }
+            (SpeechFinding::Enough, LipSyncVerdict::Fail) => Some(ReasonCode::LipSyncLow),
+            (SpeechFinding::Enough, LipSyncVerdict::Pass) => None,
+        };
+        Ok(LivenessReport::Checked { scores, failure })
+    }
+}
+
+#[cfg(test)]
+mod tests;

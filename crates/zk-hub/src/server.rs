@@ -1,0 +1,279 @@
+//! The HTTP side: signature checks, the batch endpoint with Idempotency-Key, blobs by hash.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use zk_sync::sign::{verify_request, AuthError, SignedHeaders, REPLAY_WINDOW_MS};
+use zk_sync::wire::{
+    is_sha256_hex, sha256_hex, BatchRequest, MissingBlobsRequest, MissingBlobsResponse,
+    DESK_HEADER, IDEMPOTENCY_KEY_HEADER, MAX_BATCH_RECORDS, MAX_BLOB_BYTES, NONCE_HEADER,
+    SIGNATURE_HEADER, TIMESTAMP_HEADER, VERSION,
+};
+
+use crate::db::{Claim, HubDb};
+use crate::error::HubError;
+
+/// Milliseconds since the Unix epoch (tests inject their own).
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// Shared by every request.
+pub struct HubState {
+    pub db: HubDb,
+    clock: Clock,
+    /// Nonces seen within the replay window: `desk:nonce` → timestamp.
+    nonces: Mutex<HashMap<String, i64>>,
+    /// Desks found enrolled (enrolment only adds; a miss asks the database again).
+    enrolled: Mutex<std::collections::HashSet<String>>,
+}
+
+impl HubState {
+    pub fn new(db: HubDb, clock: Clock) -> HubState {
+        HubState {
+            db,
+            clock,
+            nonces: Mutex::new(HashMap::new()),
+            enrolled: Mutex::new(std::collections::HashSet::new()),
+        }
+    }
+
+    /// With the system clock.
+    pub fn with_system_clock(db: HubDb) -> HubState {
+        HubState::new(db, Arc::new(system_now_ms))
+    }
+
+    fn now(&self) -> i64 {
+        (self.clock)()
+    }
+
+    /// Checks signature, window, enrolment and nonce; returns the desk's public key.
+    async fn authenticate(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<String, HubError> {
+        let header = |name: &'static str| -> Result<String, HubError> {
+            headers
+                .get(name)
+                .ok_or(HubError::Unauthorized(AuthError::Missing(name)))?
+                .to_str()
+                .map(str::to_owned)
+                .map_err(|_| HubError::Unauthorized(AuthError::Malformed(name)))
+        };
+        let signed = SignedHeaders {
+            desk: header(DESK_HEADER)?.to_ascii_lowercase(),
+            timestamp_ms: header(TIMESTAMP_HEADER)?
+                .parse()
+                .map_err(|_| HubError::Unauthorized(AuthError::Malformed(TIMESTAMP_HEADER)))?,
+            nonce: header(NONCE_HEADER)?,
+            signature: header(SIGNATURE_HEADER)?,
+        };
+        let now = self.now();
+        verify_request(&signed, method.as_str(), uri.path(), body, now)?;
+        let known = self
+            .enrolled
+            .lock()
+            .map_err(|_| HubError::Serve("the desk cache is poisoned".into()))?
+            .contains(&signed.desk);
+        if !known {
+            if !self.db.desk_enrolled(&signed.desk).await? {
+                return Err(HubError::UnknownDesk);
+            }
+            self.enrolled
+                .lock()
+                .map_err(|_| HubError::Serve("the desk cache is poisoned".into()))?
+                .insert(signed.desk.clone());
+        }
+        let mut nonces = self
+            .nonces
+            .lock()
+            .map_err(|_| HubError::Serve("the nonce cache is poisoned".into()))?;
+        if nonces.len() > 200_000 {
+            nonces.retain(|_, seen| now.saturating_sub(*seen) <= 2 * REPLAY_WINDOW_MS);
+        }
+        let entry = format!("{}:{}", signed.desk, signed.nonce);
+        if nonces.insert(entry, now).is_some() {
+            return Err(HubError::Replayed);
+        }
+        Ok(signed.desk)
+    }
+}
+
+pub(crate) fn system_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
+        })
+}
+
+/// The hub's routes.
+pub fn router(state: Arc<HubState>) -> Router {
+    Router::new()
+        .route("/v1/ping", get(ping))
+        .route("/v1/batches", post(post_batch))
+        .route("/v1/blobs/missing", post(missing_blobs))
+        .route("/v1/blobs/{sha256}", put(put_blob).head(head_blob))
+        .layer(DefaultBodyLimit::max(MAX_BLOB_BYTES + 1024))
+        .with_state(state)
+}
+
+/// Serves on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Arc<HubState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), HubError> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|error| HubError::Serve(error.to_string()))
+}
+
+async fn ping(
+    State(state): State<Arc<HubState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, HubError> {
+    let desk = state.authenticate(&method, &uri, &headers, &[]).await?;
+    Ok(Json(
+        serde_json::json!({ "desk": desk, "version": VERSION }),
+    ))
+}
+
+async fn post_batch(
+    State(state): State<Arc<HubState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, HubError> {
+    let desk = state.authenticate(&method, &uri, &headers, &body).await?;
+    let key = headers
+        .get(IDEMPOTENCY_KEY_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .map(str::trim)
+        .filter(|key| (16..=128).contains(&key.len()))
+        .ok_or_else(|| {
+            HubError::BadRequest(
+                "an Idempotency-Key header of 16 to 128 characters is required".into(),
+            )
+        })?
+        .to_owned();
+    let request: BatchRequest = serde_json::from_slice(&body)
+        .map_err(|error| HubError::BadRequest(format!("the batch is not v1 JSON: {error}")))?;
+    if request.version != VERSION {
+        return Err(HubError::BadRequest(format!(
+            "batch version {} is not supported (this hub speaks {VERSION})",
+            request.version
+        )));
+    }
+    if request.batch_key != key {
+        return Err(HubError::BadRequest(
+            "the Idempotency-Key header differs from the batch's key".into(),
+        ));
+    }
+    if request.records.len() > MAX_BATCH_RECORDS {
+        return Err(HubError::BadRequest(format!(
+            "at most {MAX_BATCH_RECORDS} records per batch"
+        )));
+    }
+    let fingerprint = sha256_hex(&body);
+    match state
+        .db
+        .claim(&desk, &key, &fingerprint, state.now())
+        .await?
+    {
+        Claim::Stored(answer) => {
+            return Ok((
+                StatusCode::OK,
+                [
+                    ("content-type", "application/json"),
+                    ("idempotent-replayed", "true"),
+                ],
+                answer,
+            )
+                .into_response())
+        }
+        Claim::InProgress => return Err(HubError::InProgress),
+        Claim::Reused => return Err(HubError::KeyReused),
+        Claim::Owned => {}
+    }
+    match state.db.apply_batch(&desk, &request, state.now()).await {
+        Ok(response) => Ok((StatusCode::OK, Json(response)).into_response()),
+        Err(error) => {
+            state.db.release(&desk, &key).await;
+            Err(error)
+        }
+    }
+}
+
+async fn missing_blobs(
+    State(state): State<Arc<HubState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<MissingBlobsResponse>, HubError> {
+    state.authenticate(&method, &uri, &headers, &body).await?;
+    let request: MissingBlobsRequest = serde_json::from_slice(&body)
+        .map_err(|error| HubError::BadRequest(format!("not a blob list: {error}")))?;
+    if let Some(bad) = request.sha256.iter().find(|sha| !is_sha256_hex(sha)) {
+        return Err(HubError::BadRequest(format!("{bad:?} is not a SHA-256")));
+    }
+    Ok(Json(MissingBlobsResponse {
+        missing: state.db.missing_blobs(&request.sha256).await?,
+    }))
+}
+
+async fn head_blob(
+    State(state): State<Arc<HubState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(sha256): Path<String>,
+) -> Result<StatusCode, HubError> {
+    state.authenticate(&method, &uri, &headers, &[]).await?;
+    if !is_sha256_hex(&sha256) {
+        return Err(HubError::BadRequest("not a SHA-256".into()));
+    }
+    if state.db.has_blob(&sha256).await? {
+        Ok(StatusCode::OK)
+    } else {
+        Err(HubError::NotFound)
+    }
+}
+
+async fn put_blob(
+    State(state): State<Arc<HubState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(sha256): Path<String>,
+    body: Bytes,
+) -> Result<StatusCode, HubError> {
+    state.authenticate(&method, &uri, &headers, &body).await?;
+    if !is_sha256_hex(&sha256) {
+        return Err(HubError::BadRequest("not a SHA-256".into()));
+    }
+    if body.len() > MAX_BLOB_BYTES {
+        return Err(HubError::TooLarge(MAX_BLOB_BYTES));
+    }
+    if sha256_hex(&body) != sha256 {
+        return Err(HubError::HashMismatch);
+    }
+    if state.db.put_blob(&sha256, &body, state.now()).await? {
+        Ok(StatusCode::CREATED)
+    } else {
+        Ok(StatusCode::OK)
+    }
+}

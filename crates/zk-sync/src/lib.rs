@@ -1,0 +1,34 @@
+//! Desk ↔ hub sync.
+//!
+//! - [`wire`]: the versioned (`/v1`) JSON types shared with `zk-hub`; artefacts travel as separate
+//!   content-addressed blobs (SHA-256), so a retried batch never re-uploads what the hub has.
+//! - [`sign`]: Ed25519 desk keys and request signatures over (method, path, body SHA-256,
+//!   timestamp, nonce), checked against a replay window. Pure apart from key files.
+//! - [`plan`]: the pure planner: outbox pages → batches, hub answers → outbox updates. No I/O,
+//!   no clock.
+//! - `push` and `transport` (feature `http`): the reqwest/rustls client with timeouts, backoff
+//!   with jitter and resumption from the last acknowledged row, reporting progress as
+//!   [`SyncEvent`]s; it never prints.
+#![forbid(unsafe_code)]
+
+mod error;
+pub mod plan;
+pub mod sign;
+pub mod wire;
+
+#[cfg(feature = "http")]
+mod push;
+#[cfg(feature = "http")]
+mod transport;
+
+pub use error::SyncError;
+pub use plan::{AckPlan, Next, OpenBatch, OutboxRecord};
+pub use sign::{AuthError, DeskKey, SignedHeaders, REPLAY_WINDOW_MS};
+
+#[cfg(feature = "http")]
+pub use push::{push, DeskOutbox, PushOptions, PushReport, StoreOutbox, SyncEvent};
+#[cfg(feature = "http")]
+pub use transport::{HttpUpstream, RetryPolicy};
+
+#[cfg(test)]
+mod tests;

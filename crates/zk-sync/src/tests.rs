@@ -1,0 +1,184 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crate::plan::{apply_acks, build_request, next_batch, Next, OpenBatch, OutboxRecord};
+use crate::sign::{verify_bytes, verify_request, AuthError, DeskKey, REPLAY_WINDOW_MS};
+use crate::wire::{sha256_hex, Ack, AckStatus, AuditHead, BatchResponse};
+
+fn row(seq: i64) -> OutboxRecord {
+    let id = format!("c{seq}");
+    OutboxRecord {
+        seq,
+        confirmation_id: id.clone(),
+        payload: format!(
+            r#"{{"version":1,"confirmation_id":"{id}","registration_id":"r{seq}","id_number":"X","admission_number":"A{seq}","artefacts":[{{"kind":"id_photo","id":"a{seq}","sha256":"{}","size":3}}]}}"#,
+            sha256_hex(id.as_bytes())
+        ),
+    }
+}
+
+fn batch(seqs: &[i64]) -> OpenBatch {
+    OpenBatch {
+        key: "k".repeat(32),
+        seqs: seqs.to_vec(),
+        audit_head: AuditHead {
+            seq: 7,
+            hash: "0".repeat(64),
+        },
+    }
+}
+
+fn ack(seq: i64, status: AckStatus) -> Ack {
+    Ack {
+        seq,
+        confirmation_id: format!("c{seq}"),
+        status,
+        reason: None,
+    }
+}
+
+#[test]
+fn an_open_batch_is_always_resent_first() {
+    let open = batch(&[3, 4]);
+    assert_eq!(
+        next_batch(Some(open.clone()), &[5, 6], 10),
+        Next::Resend(open)
+    );
+    assert_eq!(
+        next_batch(None, &[5, 6, 7], 2),
+        Next::Start { seqs: vec![5, 6] }
+    );
+    assert_eq!(next_batch(None, &[], 2), Next::Done);
+}
+
+#[test]
+fn requests_are_deterministic_and_list_blobs() {
+    let rows = vec![row(1), row(2)];
+    let first = build_request(&batch(&[1, 2]), &rows).unwrap();
+    let second = build_request(&batch(&[1, 2]), &rows).unwrap();
+    assert_eq!(
+        serde_json::to_vec(&first).unwrap(),
+        serde_json::to_vec(&second).unwrap()
+    );
+    assert_eq!(first.records[0].blobs.len(), 1);
+    assert_eq!(
+        first.records[1].payload_sha256,
+        sha256_hex(rows[1].payload.as_bytes())
+    );
+    // Rows that are not exactly the batch's are refused.
+    assert!(build_request(&batch(&[1, 2]), &rows[..1]).is_err());
+}
+
+#[test]
+fn acks_sort_rows_and_a_bad_answer_changes_nothing() {
+    let rows = vec![row(1), row(2), row(3), row(4)];
+    let open = batch(&[1, 2, 3, 4]);
+    let response = BatchResponse {
+        batch_key: open.key.clone(),
+        acks: vec![
+            ack(1, AckStatus::Stored),
+            ack(2, AckStatus::Duplicate),
+            ack(3, AckStatus::Conflict),
+            ack(4, AckStatus::Rejected),
+        ],
+    };
+    let plan = apply_acks(&open, &rows, &response).unwrap();
+    assert_eq!(plan.acked, vec![1, 2, 3]);
+    assert_eq!(plan.conflicts, vec![3]);
+    assert_eq!(plan.rejected.len(), 1);
+    assert_eq!((plan.stored, plan.duplicates), (1, 1));
+
+    let mut missing = response.clone();
+    missing.acks.pop();
+    assert!(apply_acks(&open, &rows, &missing).is_err());
+    let mut twice = response.clone();
+    twice.acks[3] = ack(1, AckStatus::Stored);
+    assert!(apply_acks(&open, &rows, &twice).is_err());
+    let mut stranger = response.clone();
+    stranger.acks[3] = ack(9, AckStatus::Stored);
+    assert!(apply_acks(&open, &rows, &stranger).is_err());
+    let mut other_key = response;
+    other_key.batch_key = "x".repeat(32);
+    assert!(apply_acks(&open, &rows, &other_key).is_err());
+}
+
+#[test]
+fn signatures_bind_method_path_body_time_and_nonce() {
+    let key = DeskKey::generate().unwrap();
+    let now = 1_800_000_000_000;
+    let nonce = "0123456789abcdef0123456789abcdef";
+    let signed = key.sign_request("POST", "/v1/batches", b"{}", now, nonce);
+    assert_eq!(
+        verify_request(&signed, "POST", "/v1/batches", b"{}", now),
+        Ok(())
+    );
+    for (method, path, body) in [
+        ("PUT", "/v1/batches", &b"{}"[..]),
+        ("POST", "/v1/blobs/missing", b"{}"),
+        ("POST", "/v1/batches", b"{ }"),
+    ] {
+        assert_eq!(
+            verify_request(&signed, method, path, body, now),
+            Err(AuthError::BadSignature)
+        );
+    }
+    let mut other_nonce = signed.clone();
+    other_nonce.nonce = "f".repeat(32);
+    assert_eq!(
+        verify_request(&other_nonce, "POST", "/v1/batches", b"{}", now),
+        Err(AuthError::BadSignature)
+    );
+    // ±10 min of skew is inside the window; beyond it is refused.
+    for skew in [-600_000, 600_000] {
+        assert_eq!(
+            verify_request(&signed, "POST", "/v1/batches", b"{}", now + skew),
+            Ok(())
+        );
+    }
+    assert!(matches!(
+        verify_request(
+            &signed,
+            "POST",
+            "/v1/batches",
+            b"{}",
+            now + REPLAY_WINDOW_MS + 1
+        ),
+        Err(AuthError::OutsideWindow { .. })
+    ));
+    let sig = key.sign_bytes("zk-bundle-v1", b"abc");
+    assert_eq!(
+        verify_bytes(&key.public_hex(), "zk-bundle-v1", b"abc", &sig),
+        Ok(())
+    );
+    assert!(verify_bytes(&key.public_hex(), "zk-bundle-v1", b"abd", &sig).is_err());
+}
+
+#[test]
+fn desk_keys_persist_and_debug_hides_the_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("desk-sign.key");
+    let first = DeskKey::load_or_create(&path).unwrap();
+    let second = DeskKey::load_or_create(&path).unwrap();
+    assert_eq!(first.public_hex(), second.public_hex());
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!format!("{first:?}").contains(text.trim()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    std::fs::write(&path, "not hex").unwrap();
+    assert!(DeskKey::load_or_create(&path).is_err());
+}
+
+#[cfg(feature = "http")]
+#[test]
+fn backoff_grows_and_stays_capped() {
+    use crate::RetryPolicy;
+    use std::time::Duration;
+    let policy = RetryPolicy::default();
+    assert_eq!(policy.delay(1, 0.0), Duration::ZERO);
+    assert_eq!(policy.delay(1, 1.0), Duration::from_millis(200));
+    assert_eq!(policy.delay(3, 1.0), Duration::from_millis(800));
+    assert_eq!(policy.delay(30, 1.0), policy.max_delay);
+}
