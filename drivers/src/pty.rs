@@ -98,8 +98,10 @@ pub(crate) fn serve_with_replug(
         let Some(replug) = serve(&mut master) else {
             return;
         };
-        drop(master);
+        // Unplugged before the host can notice: a host that sees the hang-up and asks
+        // `is_plugged` must get false (the other order raced under load).
         cable.plugged.store(false, Ordering::SeqCst);
+        drop(master);
         if let Some(link) = cable.link {
             remove_link(link);
         }

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod admin;
+mod bundle;
 mod card;
 mod commands;
 mod face;

@@ -43,6 +43,30 @@ pub enum SyncCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Write every unacknowledged confirmation (with photos and signature) into one bundle file,
+    /// signed by this desk and encrypted to the hub, for sites without a connection.
+    Export {
+        #[arg(long)]
+        out: PathBuf,
+        /// The hub's public key (`zk hub pubkey` prints it): zkhub1:…
+        #[arg(long, env = "ZK_HUB_KEY")]
+        hub_key: String,
+        /// Records per batch inside the bundle.
+        #[arg(long, default_value_t = 500)]
+        batch: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Apply the receipt the hub gave for an imported bundle: the records it holds are marked
+    /// acknowledged here.
+    ApplyReceipt {
+        receipt: PathBuf,
+        /// The hub's public key (checks the receipt's signature).
+        #[arg(long, env = "ZK_HUB_KEY")]
+        hub_key: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -54,6 +78,36 @@ pub enum HubCommand {
         db: String,
         #[arg(long, default_value = "127.0.0.1:8443")]
         listen: String,
+        /// The hub key file (`zk hub keygen`): enables bundle upload (`POST /v1/bundles`).
+        #[arg(long, env = "ZK_HUB_KEY_FILE")]
+        key: Option<PathBuf>,
+    },
+    /// Make the hub's key file (signs receipts, opens bundles); prints the public key for desks.
+    Keygen {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the public key of a hub key file (desks export bundles to it).
+    Pubkey {
+        #[arg(long, env = "ZK_HUB_KEY_FILE")]
+        key: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import a desk's offline bundle; writes the signed receipt for `zk sync apply-receipt`.
+    Import {
+        #[arg(long, env = "ZK_HUB_DB")]
+        db: String,
+        #[arg(long, env = "ZK_HUB_KEY_FILE")]
+        key: PathBuf,
+        bundle: PathBuf,
+        /// Where to write the receipt (default: BUNDLE.receipt.json).
+        #[arg(long)]
+        receipt: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
     },
     /// Allow a desk to push: register its public key (`zk desk pubkey` on the desk).
     EnrolDesk {
@@ -82,7 +136,7 @@ pub enum HubCommand {
     },
 }
 
-fn failed(error: impl std::fmt::Display) -> CliError {
+pub(crate) fn failed(error: impl std::fmt::Display) -> CliError {
     CliError::Failed(error.to_string())
 }
 
@@ -94,19 +148,19 @@ fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         .map_err(|error| failed(format!("cannot start the async runtime: {error}")))
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     use zk_app::Clock;
     zk_app::SystemClock.now().as_millis()
 }
 
-fn print_json(value: &impl Serialize) -> Result<(), CliError> {
+pub(crate) fn print_json(value: &impl Serialize) -> Result<(), CliError> {
     let text = serde_json::to_string(value).map_err(failed)?;
     println!("{text}");
     Ok(())
 }
 
 impl Context {
-    fn open_desk(&self) -> Result<(Store, PathBuf), CliError> {
+    pub(crate) fn open_desk(&self) -> Result<(Store, PathBuf), CliError> {
         let config = self.config()?;
         let dir = self.store_dir()?;
         std::fs::create_dir_all(&dir).map_err(|source| CliError::StoreDir {
@@ -161,6 +215,17 @@ pub fn sync(context: &Context, command: SyncCommand) -> Result<(), CliError> {
             }
             Ok(())
         }
+        SyncCommand::Export {
+            out,
+            hub_key,
+            batch,
+            json,
+        } => crate::bundle::export(context, &out, &hub_key, batch, json),
+        SyncCommand::ApplyReceipt {
+            receipt,
+            hub_key,
+            json,
+        } => crate::bundle::apply_receipt(context, &receipt, &hub_key, json),
         SyncCommand::Push { hub, batch, json } => {
             let (mut store, key_path) = context.open_desk()?;
             let key = DeskKey::load_or_create(&key_path).map_err(failed)?;
@@ -221,14 +286,29 @@ pub fn hub(command: HubCommand) -> Result<(), CliError> {
     let runtime = runtime()?;
     runtime.block_on(async move {
         match command {
-            HubCommand::Serve { db, listen } => {
+            HubCommand::Keygen { out, json } => crate::bundle::keygen(&out, json),
+            HubCommand::Pubkey { key, json } => crate::bundle::pubkey(&key, json),
+            HubCommand::Import {
+                db,
+                key,
+                bundle,
+                receipt,
+                json,
+            } => crate::bundle::import(&db, &key, &bundle, receipt, json).await,
+            HubCommand::Serve { db, listen, key } => {
                 let db = HubDb::connect(&db).await.map_err(failed)?;
                 let listener = tokio::net::TcpListener::bind(&listen)
                     .await
                     .map_err(|error| failed(format!("cannot listen on {listen}: {error}")))?;
                 let address = listener.local_addr().map_err(failed)?;
                 eprintln!("zk hub: serving on http://{address} ({})", db.backend_name());
-                let state = Arc::new(HubState::with_system_clock(db));
+                let mut state = HubState::with_system_clock(db);
+                if let Some(path) = key {
+                    let key = zk_sync::HubKey::load(&path).map_err(failed)?;
+                    eprintln!("zk hub: accepting bundles for {}", key.public().to_text());
+                    state = state.with_bundle_key(Arc::new(key));
+                }
+                let state = Arc::new(state);
                 zk_hub::serve(listener, state, async {
                     let _ = tokio::signal::ctrl_c().await;
                 })

@@ -35,6 +35,12 @@ pub enum HubError {
     Config { url: String, why: String },
     #[error("cannot listen or serve: {0}")]
     Serve(String),
+    /// An offline bundle that cannot be imported (damaged, for another hub, badly signed).
+    #[error("{0}")]
+    Bundle(#[from] zk_sync::BundleError),
+    /// This hub has no key for bundles (`zk hub serve --key FILE`).
+    #[error("this hub has no bundle key; start it with --key FILE (`zk hub keygen`)")]
+    NoHubKey,
 }
 
 impl HubError {
@@ -56,6 +62,9 @@ impl HubError {
             HubError::NotFound => StatusCode::NOT_FOUND,
             HubError::Storage { .. } => StatusCode::SERVICE_UNAVAILABLE,
             HubError::Config { .. } | HubError::Serve(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            HubError::Bundle(zk_sync::BundleError::Io(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+            HubError::Bundle(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            HubError::NoHubKey => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -74,6 +83,10 @@ impl HubError {
             HubError::Storage { .. } => "storage",
             HubError::Config { .. } => "config",
             HubError::Serve(_) => "serve",
+            HubError::Bundle(zk_sync::BundleError::BadSignature { .. }) => "bundle_signature",
+            HubError::Bundle(zk_sync::BundleError::WrongHub) => "bundle_other_hub",
+            HubError::Bundle(_) => "bundle_unusable",
+            HubError::NoHubKey => "no_hub_key",
         }
     }
 }

@@ -7,10 +7,12 @@
 //!   content-addressed; conflicting records are kept and flagged, never dropped.
 #![forbid(unsafe_code)]
 
+mod bundle;
 mod db;
 mod error;
 mod server;
 
+pub use bundle::import_bundle;
 pub use db::{ConflictRow, HubDb, HubStats};
 pub use error::HubError;
 pub use server::{router, serve, Clock, HubState};

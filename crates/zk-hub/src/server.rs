@@ -17,6 +17,9 @@ use zk_sync::wire::{
     SIGNATURE_HEADER, TIMESTAMP_HEADER, VERSION,
 };
 
+use zk_sync::bundle::{HubKey, Receipt};
+use zk_sync::wire::{BUNDLES_PATH, MAX_BUNDLE_BYTES};
+
 use crate::db::{Claim, HubDb};
 use crate::error::HubError;
 
@@ -31,6 +34,8 @@ pub struct HubState {
     nonces: Mutex<HashMap<String, i64>>,
     /// Desks found enrolled (enrolment only adds; a miss asks the database again).
     enrolled: Mutex<std::collections::HashSet<String>>,
+    /// Opens offline bundles and signs their receipts (`POST /v1/bundles`); none: 503.
+    bundle_key: Option<Arc<HubKey>>,
 }
 
 impl HubState {
@@ -40,7 +45,14 @@ impl HubState {
             clock,
             nonces: Mutex::new(HashMap::new()),
             enrolled: Mutex::new(std::collections::HashSet::new()),
+            bundle_key: None,
         }
+    }
+
+    /// With the key that opens offline bundles (`zk hub keygen`).
+    pub fn with_bundle_key(mut self, key: Arc<HubKey>) -> HubState {
+        self.bundle_key = Some(key);
+        self
     }
 
     /// With the system clock.
@@ -123,6 +135,10 @@ pub fn router(state: Arc<HubState>) -> Router {
         .route("/v1/blobs/missing", post(missing_blobs))
         .route("/v1/blobs/{sha256}", put(put_blob).head(head_blob))
         .layer(DefaultBodyLimit::max(MAX_BLOB_BYTES + 1024))
+        .route(
+            BUNDLES_PATH,
+            post(post_bundle).layer(DefaultBodyLimit::max(MAX_BUNDLE_BYTES)),
+        )
         .with_state(state)
 }
 
@@ -276,4 +292,42 @@ async fn put_blob(
     } else {
         Ok(StatusCode::OK)
     }
+}
+
+/// `POST /v1/bundles`: an offline bundle uploaded at the hub (by an admin, from the desk's USB
+/// stick). No request signature: the bundle carries the desk's own signature, checked over every
+/// byte before anything is applied. The body is spooled to a temporary file (bundles can be
+/// larger than memory should hold), imported, and answered with the signed receipt.
+async fn post_bundle(
+    State(state): State<Arc<HubState>>,
+    body: axum::body::Body,
+) -> Result<Json<Receipt>, HubError> {
+    use http_body_util::BodyExt;
+    use std::io::Write;
+    let key = state.bundle_key.clone().ok_or(HubError::NoHubKey)?;
+    let spool = |error: std::io::Error| {
+        HubError::Bundle(zk_sync::BundleError::Io(std::io::Error::new(
+            error.kind(),
+            format!("spooling the upload: {error}"),
+        )))
+    };
+    let file = tempfile::NamedTempFile::new().map_err(spool)?;
+    let mut writer = std::io::BufWriter::new(file.reopen().map_err(spool)?);
+    let mut body = body;
+    let mut total = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame =
+            frame.map_err(|error| HubError::BadRequest(format!("upload failed: {error}")))?;
+        if let Ok(data) = frame.into_data() {
+            total += data.len();
+            if total > MAX_BUNDLE_BYTES {
+                return Err(HubError::TooLarge(MAX_BUNDLE_BYTES));
+            }
+            writer.write_all(&data).map_err(spool)?;
+        }
+    }
+    writer.flush().map_err(spool)?;
+    drop(writer);
+    let receipt = crate::bundle::import_bundle(&state.db, key, file.path(), state.now()).await?;
+    Ok(Json(receipt))
 }

@@ -213,4 +213,68 @@ impl Store {
             completed_batches: u64::try_from(completed_batches).unwrap_or(0),
         })
     }
+
+    /// Applies a hub receipt for an offline bundle: marks the listed rows (seq, confirmation id)
+    /// acknowledged, in one durable transaction with an audit entry. A row that does not exist or
+    /// holds another confirmation refuses the whole receipt (it is not this store's). Applying a
+    /// receipt again changes nothing. Returns (newly acknowledged, already acknowledged).
+    pub fn sync_apply_receipt(
+        &mut self,
+        bundle_id: &str,
+        rows: &[(i64, String)],
+        now: Timestamp,
+    ) -> Result<(u64, u64), StoreError> {
+        self.with_full_sync(|store| {
+            let tx = store
+                .conn
+                .transaction()
+                .map_err(StoreError::db("starting to apply a receipt"))?;
+            let (mut newly, mut already) = (0u64, 0u64);
+            {
+                let mut lookup = tx
+                    .prepare_cached("SELECT confirmation_id, acked_at FROM outbox WHERE seq = ?1")
+                    .map_err(StoreError::db("reading the outbox"))?;
+                let mut acknowledge = tx
+                    .prepare_cached(
+                        "UPDATE outbox SET acked_at = ?2 WHERE seq = ?1 AND acked_at IS NULL",
+                    )
+                    .map_err(StoreError::db("acknowledging outbox rows"))?;
+                for (seq, confirmation_id) in rows {
+                    let found: Option<(String, Option<i64>)> = lookup
+                        .query_row([seq], |row| Ok((row.get(0)?, row.get(1)?)))
+                        .optional()
+                        .map_err(StoreError::db("reading the outbox"))?;
+                    match found {
+                        Some((stored, _)) if stored != *confirmation_id => {
+                            return Err(StoreError::corrupt(format!(
+                                "the receipt lists outbox row {seq} as {confirmation_id}, but this desk holds {stored} there: it is not this desk's receipt"
+                            )));
+                        }
+                        None => {
+                            return Err(StoreError::corrupt(format!(
+                                "the receipt lists outbox row {seq}, which this desk does not have: it is not this desk's receipt"
+                            )));
+                        }
+                        Some((_, Some(_))) => already += 1,
+                        Some((_, None)) => {
+                            newly += acknowledge
+                                .execute(params![seq, now.as_millis()])
+                                .map_err(StoreError::db("acknowledging outbox rows"))?
+                                as u64;
+                        }
+                    }
+                }
+            }
+            audit::append(
+                &tx,
+                "sync",
+                "outbox.receipt",
+                &format!("bundle={bundle_id} acked={newly} already={already}"),
+                now,
+            )?;
+            tx.commit()
+                .map_err(StoreError::db("committing the receipt"))?;
+            Ok((newly, already))
+        })
+    }
 }

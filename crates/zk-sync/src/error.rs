@@ -29,6 +29,9 @@ pub enum SyncError {
     /// The hub URL is not usable.
     #[error("hub URL {url:?}: {why}")]
     BadUrl { url: String, why: String },
+    /// An offline bundle, hub key or receipt cannot be used.
+    #[error(transparent)]
+    Bundle(#[from] crate::bundle::BundleError),
     /// The desk's store failed.
     #[error("desk store: {0}")]
     Store(String),

@@ -11,22 +11,32 @@
 //!   [`SyncEvent`]s; it never prints.
 #![forbid(unsafe_code)]
 
+pub mod bundle;
 mod error;
 pub mod plan;
 pub mod sign;
 pub mod wire;
 
+#[cfg(feature = "store")]
+mod export;
+#[cfg(feature = "store")]
+mod outbox;
 #[cfg(feature = "http")]
 mod push;
 #[cfg(feature = "http")]
 mod transport;
 
+pub use bundle::{BundleError, BundleReader, BundleWriter, HubKey, HubPublicKey, Receipt};
 pub use error::SyncError;
 pub use plan::{AckPlan, Next, OpenBatch, OutboxRecord};
 pub use sign::{AuthError, DeskKey, SignedHeaders, REPLAY_WINDOW_MS};
 
+#[cfg(feature = "store")]
+pub use export::{apply_receipt, export_bundle, ExportReport, ReceiptReport};
+#[cfg(feature = "store")]
+pub use outbox::{DeskLedger, DeskOutbox, StoreOutbox};
 #[cfg(feature = "http")]
-pub use push::{push, DeskOutbox, PushOptions, PushReport, StoreOutbox, SyncEvent};
+pub use push::{push, PushOptions, PushReport, SyncEvent};
 #[cfg(feature = "http")]
 pub use transport::{HttpUpstream, RetryPolicy};
 

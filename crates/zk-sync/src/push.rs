@@ -1,13 +1,12 @@
 //! The push loop: outbox → hub, one persisted batch at a time, resumable after any failure.
 
-use zk_store::{Store, StoreError};
-
+use crate::outbox::DeskOutbox;
 use crate::plan::{
     apply_acks, blobs_needed, build_request, next_batch, Next, OpenBatch, OutboxRecord,
 };
 use crate::sign::new_nonce;
 use crate::transport::HttpUpstream;
-use crate::wire::{sha256_hex, AuditHead};
+use crate::wire::sha256_hex;
 use crate::SyncError;
 
 /// Progress, for a UI or a log; the library never prints.
@@ -43,26 +42,6 @@ pub enum SyncEvent {
         delay_ms: u64,
         reason: String,
     },
-}
-
-/// What the push needs from the desk (implemented by [`StoreOutbox`]; tests may fake it).
-pub trait DeskOutbox {
-    fn open_batch(&mut self) -> Result<Option<OpenBatch>, SyncError>;
-    /// Unacknowledged rows with `seq > after_seq`, ascending, at most `limit`.
-    fn pending_after(
-        &mut self,
-        after_seq: i64,
-        limit: usize,
-    ) -> Result<Vec<OutboxRecord>, SyncError>;
-    /// These rows, acknowledged or not, in the order given.
-    fn rows(&mut self, seqs: &[i64]) -> Result<Vec<OutboxRecord>, SyncError>;
-    fn audit_head(&mut self) -> Result<AuditHead, SyncError>;
-    /// Persists the batch durably before it is sent.
-    fn begin_batch(&mut self, batch: &OpenBatch, now_ms: i64) -> Result<(), SyncError>;
-    /// Marks `acked` rows acknowledged and closes the batch, in one transaction.
-    fn complete_batch(&mut self, key: &str, acked: &[i64], now_ms: i64) -> Result<u64, SyncError>;
-    /// The plaintext of an artefact.
-    fn blob(&mut self, artefact_id: &str) -> Result<Vec<u8>, SyncError>;
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -247,94 +226,4 @@ fn finish_upload(
     report.blob_bytes += bytes;
     events(SyncEvent::BlobUploaded { sha256, bytes });
     Ok(())
-}
-
-/// [`DeskOutbox`] over the desk's [`Store`].
-pub struct StoreOutbox<'a> {
-    pub store: &'a mut Store,
-}
-
-fn store_error(error: StoreError) -> SyncError {
-    SyncError::Store(error.to_string())
-}
-
-fn record(row: zk_store::OutboxRow) -> OutboxRecord {
-    OutboxRecord {
-        seq: row.seq,
-        confirmation_id: row.confirmation_id,
-        payload: row.payload,
-    }
-}
-
-impl DeskOutbox for StoreOutbox<'_> {
-    fn open_batch(&mut self) -> Result<Option<OpenBatch>, SyncError> {
-        Ok(self
-            .store
-            .sync_open_batch()
-            .map_err(store_error)?
-            .map(|open| OpenBatch {
-                key: open.key,
-                seqs: open.seqs,
-                audit_head: AuditHead {
-                    seq: open.audit_seq,
-                    hash: open.audit_hash,
-                },
-            }))
-    }
-
-    fn pending_after(
-        &mut self,
-        after_seq: i64,
-        limit: usize,
-    ) -> Result<Vec<OutboxRecord>, SyncError> {
-        Ok(self
-            .store
-            .outbox_pending(after_seq, limit)
-            .map_err(store_error)?
-            .into_iter()
-            .map(record)
-            .collect())
-    }
-
-    fn rows(&mut self, seqs: &[i64]) -> Result<Vec<OutboxRecord>, SyncError> {
-        Ok(self
-            .store
-            .outbox_rows(seqs)
-            .map_err(store_error)?
-            .into_iter()
-            .map(record)
-            .collect())
-    }
-
-    fn audit_head(&mut self) -> Result<AuditHead, SyncError> {
-        let (seq, hash) = self.store.audit_head().map_err(store_error)?;
-        Ok(AuditHead { seq, hash })
-    }
-
-    fn begin_batch(&mut self, batch: &OpenBatch, now_ms: i64) -> Result<(), SyncError> {
-        self.store
-            .sync_begin_batch(
-                &zk_store::SyncBatch {
-                    key: batch.key.clone(),
-                    seqs: batch.seqs.clone(),
-                    audit_seq: batch.audit_head.seq,
-                    audit_hash: batch.audit_head.hash.clone(),
-                },
-                zk_domain::Timestamp::from_millis(now_ms),
-            )
-            .map_err(store_error)
-    }
-
-    fn complete_batch(&mut self, key: &str, acked: &[i64], now_ms: i64) -> Result<u64, SyncError> {
-        self.store
-            .sync_complete_batch(key, acked, zk_domain::Timestamp::from_millis(now_ms))
-            .map_err(store_error)
-    }
-
-    fn blob(&mut self, artefact_id: &str) -> Result<Vec<u8>, SyncError> {
-        self.store
-            .get_artefact(&zk_domain::ArtefactId(artefact_id.to_owned()))
-            .map(|artefact| artefact.bytes)
-            .map_err(store_error)
-    }
 }

@@ -17,6 +17,8 @@ pub const BATCHES_PATH: &str = "/v1/batches";
 pub const MISSING_BLOBS_PATH: &str = "/v1/blobs/missing";
 pub const BLOBS_PREFIX: &str = "/v1/blobs/";
 pub const PING_PATH: &str = "/v1/ping";
+/// `POST`: an offline bundle (its own signature authenticates it); the answer is the receipt.
+pub const BUNDLES_PATH: &str = "/v1/bundles";
 
 pub const DESK_HEADER: &str = "x-zk-desk";
 pub const TIMESTAMP_HEADER: &str = "x-zk-timestamp";
@@ -28,6 +30,8 @@ pub const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
 pub const MAX_BATCH_RECORDS: usize = 1000;
 /// The largest blob a hub accepts.
 pub const MAX_BLOB_BYTES: usize = 64 * 1024 * 1024;
+/// The largest bundle a hub accepts by upload (`zk hub import` reads files of any size).
+pub const MAX_BUNDLE_BYTES: usize = 4 * 1024 * 1024 * 1024;
 
 /// `/v1/blobs/{sha256}`.
 pub fn blob_path(sha256: &str) -> String {
