@@ -297,6 +297,10 @@ pub fn hub(command: HubCommand) -> Result<(), CliError> {
             } => crate::bundle::import(&db, &key, &bundle, receipt, json).await,
             HubCommand::Serve { db, listen, key } => {
                 let db = HubDb::connect(&db).await.map_err(failed)?;
+                let orphans = db.release_orphaned_claims().await.map_err(failed)?;
+                if orphans > 0 {
+                    eprintln!("zk hub: released {orphans} batch claims left by a hub that stopped mid-batch");
+                }
                 let listener = tokio::net::TcpListener::bind(&listen)
                     .await
                     .map_err(|error| failed(format!("cannot listen on {listen}: {error}")))?;

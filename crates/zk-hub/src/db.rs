@@ -279,6 +279,39 @@ impl HubDb {
         Ok(result.rows_affected() == 1)
     }
 
+    /// Stores several blobs (hashes checked by the caller) in one transaction. Returns how many
+    /// were new.
+    pub async fn put_blobs(&self, blobs: &[(String, &[u8])], now_ms: i64) -> Result<u64, HubError> {
+        use sqlx::Connection;
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(HubError::storage("storing blobs"))?;
+        let mut tx = conn
+            .begin()
+            .await
+            .map_err(HubError::storage("storing blobs"))?;
+        let mut stored = 0u64;
+        for (sha256, bytes) in blobs {
+            let result = sqlx::query(
+                "INSERT INTO blobs (sha256, size, bytes, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING",
+            )
+            .bind(sha256.as_str())
+            .bind(i64::try_from(bytes.len()).unwrap_or(i64::MAX))
+            .bind(bytes.to_vec())
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await
+            .map_err(HubError::storage("storing blobs"))?;
+            stored += result.rows_affected();
+        }
+        tx.commit()
+            .await
+            .map_err(HubError::storage("committing blobs"))?;
+        Ok(stored)
+    }
+
     /// A blob's bytes.
     pub async fn blob(&self, sha256: &str) -> Result<Option<Vec<u8>>, HubError> {
         let row = sqlx::query("SELECT bytes FROM blobs WHERE sha256 = $1")
@@ -364,6 +397,21 @@ impl HubDb {
             }
             _ => Ok(Claim::InProgress),
         }
+    }
+
+    /// At the start of a hub serving a SQLite file (one hub process per file), claims still
+    /// "running" belong to a hub that died mid-batch (its transaction was rolled back): drop
+    /// them, so the desk's resend is applied at once instead of waiting out the lease.
+    /// PostgreSQL hubs may run side by side; there the lease decides. Returns how many.
+    pub async fn release_orphaned_claims(&self) -> Result<u64, HubError> {
+        if self.backend != Backend::Sqlite {
+            return Ok(0);
+        }
+        let result = sqlx::query("DELETE FROM idempotency WHERE state = 'running'")
+            .execute(&self.pool)
+            .await
+            .map_err(HubError::storage("releasing orphaned claims"))?;
+        Ok(result.rows_affected())
     }
 
     /// Claims an Idempotency-Key exactly as a request does before processing its batch (tools and

@@ -18,7 +18,9 @@ use zk_sync::wire::{
 };
 
 use zk_sync::bundle::{HubKey, Receipt};
-use zk_sync::wire::{BUNDLES_PATH, MAX_BUNDLE_BYTES};
+use zk_sync::wire::{
+    decode_blob_pack, BLOB_PACK_PATH, BUNDLES_PATH, MAX_BLOB_PACK_BYTES, MAX_BUNDLE_BYTES,
+};
 
 use crate::db::{Claim, HubDb};
 use crate::error::HubError;
@@ -133,6 +135,10 @@ pub fn router(state: Arc<HubState>) -> Router {
         .route("/v1/ping", get(ping))
         .route("/v1/batches", post(post_batch))
         .route("/v1/blobs/missing", post(missing_blobs))
+        .route(
+            BLOB_PACK_PATH,
+            post(post_blob_pack).layer(DefaultBodyLimit::max(MAX_BLOB_PACK_BYTES)),
+        )
         .route("/v1/blobs/{sha256}", put(put_blob).head(head_blob))
         .layer(DefaultBodyLimit::max(MAX_BLOB_BYTES + 1024))
         .route(
@@ -249,6 +255,25 @@ async fn missing_blobs(
     Ok(Json(MissingBlobsResponse {
         missing: state.db.missing_blobs(&request.sha256).await?,
     }))
+}
+
+/// `POST /v1/blobs`: a pack of blobs, every hash checked, stored in one transaction.
+async fn post_blob_pack(
+    State(state): State<Arc<HubState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>, HubError> {
+    state.authenticate(&method, &uri, &headers, &body).await?;
+    if body.len() > MAX_BLOB_PACK_BYTES {
+        return Err(HubError::TooLarge(MAX_BLOB_PACK_BYTES));
+    }
+    let blobs = decode_blob_pack(&body).map_err(HubError::BadRequest)?;
+    let stored = state.db.put_blobs(&blobs, state.now()).await?;
+    Ok(Json(
+        serde_json::json!({ "blobs": blobs.len(), "stored": stored }),
+    ))
 }
 
 async fn head_blob(

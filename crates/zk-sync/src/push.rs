@@ -6,7 +6,7 @@ use crate::plan::{
 };
 use crate::sign::new_nonce;
 use crate::transport::HttpUpstream;
-use crate::wire::sha256_hex;
+use crate::wire::{encode_blob_pack, sha256_hex, BLOB_PACK_TARGET_BYTES};
 use crate::SyncError;
 
 /// Progress, for a UI or a log; the library never prints.
@@ -148,9 +148,12 @@ async fn send_batch(
         blobs: blobs.len(),
         missing: missing.len(),
     });
-    // Uploads run a few at a time; reading and checking each blob stays on this task.
+    // Missing blobs go up in packs of about 4 MiB (one request and one transaction each at the
+    // hub), two packs in flight; reading and checking each blob stays on this task.
     let mut in_flight = tokio::task::JoinSet::new();
-    for sha256 in &missing {
+    let mut pack: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut pack_bytes = 0usize;
+    for (index, sha256) in missing.iter().enumerate() {
         let Some((artefact_id, _)) = blobs.get(sha256) else {
             return Err(SyncError::protocol(format!(
                 "the hub asked for blob {sha256} which this batch does not reference"
@@ -162,17 +165,39 @@ async fn send_batch(
                 "artefact {artefact_id} no longer matches its SHA-256; run `zk audit verify` and check the store"
             )));
         }
-        while in_flight.len() >= UPLOADS_IN_FLIGHT {
+        pack_bytes += bytes.len();
+        pack.push((sha256.clone(), bytes));
+        let last = index + 1 == missing.len();
+        if pack_bytes < BLOB_PACK_TARGET_BYTES && !last {
+            continue;
+        }
+        while in_flight.len() >= PACKS_IN_FLIGHT {
             finish_upload(in_flight.join_next().await, report, events)?;
         }
         let upstream = upstream.clone();
-        let sha256 = sha256.clone();
+        let blobs = std::mem::take(&mut pack);
+        pack_bytes = 0;
         in_flight.spawn(async move {
             let mut retries = Vec::new();
-            let result = upstream
-                .put_blob(&sha256, &bytes, &mut |event| retries.push(event))
-                .await;
-            (sha256, bytes.len() as u64, result, retries)
+            let body = encode_blob_pack(
+                blobs
+                    .iter()
+                    .map(|(sha256, bytes)| (sha256.as_str(), bytes.as_slice())),
+            )
+            .map_err(SyncError::protocol);
+            let result = match body {
+                Ok(body) => {
+                    upstream
+                        .put_blob_pack(&body, &mut |event| retries.push(event))
+                        .await
+                }
+                Err(error) => Err(error),
+            };
+            let uploaded = blobs
+                .into_iter()
+                .map(|(sha256, bytes)| (sha256, bytes.len() as u64))
+                .collect::<Vec<_>>();
+            (uploaded, result, retries)
         });
     }
     while !in_flight.is_empty() {
@@ -203,10 +228,10 @@ async fn send_batch(
     Ok(())
 }
 
-/// Blob uploads in flight at once.
-const UPLOADS_IN_FLIGHT: usize = 4;
+/// Blob packs in flight at once.
+const PACKS_IN_FLIGHT: usize = 2;
 
-type Upload = (String, u64, Result<(), SyncError>, Vec<SyncEvent>);
+type Upload = (Vec<(String, u64)>, Result<(), SyncError>, Vec<SyncEvent>);
 
 fn finish_upload(
     joined: Option<Result<Upload, tokio::task::JoinError>>,
@@ -216,14 +241,16 @@ fn finish_upload(
     let Some(joined) = joined else {
         return Ok(());
     };
-    let (sha256, bytes, result, retries) =
+    let (uploaded, result, retries) =
         joined.map_err(|error| SyncError::protocol(format!("a blob upload stopped: {error}")))?;
     for event in retries {
         events(event);
     }
     result?;
-    report.blobs_uploaded += 1;
-    report.blob_bytes += bytes;
-    events(SyncEvent::BlobUploaded { sha256, bytes });
+    for (sha256, bytes) in uploaded {
+        report.blobs_uploaded += 1;
+        report.blob_bytes += bytes;
+        events(SyncEvent::BlobUploaded { sha256, bytes });
+    }
     Ok(())
 }

@@ -182,3 +182,30 @@ fn backoff_grows_and_stays_capped() {
     assert_eq!(policy.delay(3, 1.0), Duration::from_millis(800));
     assert_eq!(policy.delay(30, 1.0), policy.max_delay);
 }
+
+#[test]
+fn blob_packs_round_trip_and_refuse_damage() {
+    use crate::wire::{decode_blob_pack, encode_blob_pack, sha256_hex};
+    let blobs: Vec<Vec<u8>> = vec![b"first".to_vec(), Vec::new(), vec![7u8; 70_000]];
+    let hashes: Vec<String> = blobs.iter().map(|blob| sha256_hex(blob)).collect();
+    let pack = encode_blob_pack(
+        hashes
+            .iter()
+            .zip(&blobs)
+            .map(|(sha, blob)| (sha.as_str(), blob.as_slice())),
+    )
+    .unwrap();
+    let decoded = decode_blob_pack(&pack).unwrap();
+    assert_eq!(decoded.len(), 3);
+    for ((sha, bytes), (want_sha, want)) in decoded.iter().zip(hashes.iter().zip(&blobs)) {
+        assert_eq!((sha, *bytes), (want_sha, want.as_slice()));
+    }
+    assert!(decode_blob_pack(&[]).unwrap().is_empty());
+    let mut flipped = pack.clone();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 1;
+    assert!(decode_blob_pack(&flipped).unwrap_err().contains("SHA-256"));
+    assert!(decode_blob_pack(&pack[..pack.len() - 3]).is_err());
+    assert!(decode_blob_pack(&pack[..20]).is_err());
+    assert!(encode_blob_pack([("nothex", &b"x"[..])]).is_err());
+}

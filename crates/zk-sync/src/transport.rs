@@ -11,8 +11,8 @@ use crate::push::SyncEvent;
 use crate::sign::{new_nonce, DeskKey};
 use crate::wire::{
     blob_path, BatchRequest, BatchResponse, ErrorBody, MissingBlobsRequest, MissingBlobsResponse,
-    BATCHES_PATH, DESK_HEADER, IDEMPOTENCY_KEY_HEADER, MISSING_BLOBS_PATH, NONCE_HEADER,
-    SIGNATURE_HEADER, TIMESTAMP_HEADER,
+    BATCHES_PATH, BLOB_PACK_PATH, DESK_HEADER, IDEMPOTENCY_KEY_HEADER, MISSING_BLOBS_PATH,
+    NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER,
 };
 use crate::SyncError;
 
@@ -281,6 +281,22 @@ impl HttpUpstream {
             status if status.is_success() => Ok(true),
             StatusCode::NOT_FOUND => Ok(false),
             status => Err(HttpUpstream::refused(status, &bytes)),
+        }
+    }
+
+    /// `POST /v1/blobs`: several blobs in one request (one transaction at the hub).
+    pub async fn put_blob_pack(
+        &self,
+        pack: &[u8],
+        events: &mut (dyn FnMut(SyncEvent) + Send),
+    ) -> Result<(), SyncError> {
+        let (status, answer) = self
+            .send(Method::POST, BLOB_PACK_PATH, pack, None, events)
+            .await?;
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(HttpUpstream::refused(status, &answer))
         }
     }
 

@@ -16,6 +16,12 @@ pub const VERSION: u32 = 1;
 pub const BATCHES_PATH: &str = "/v1/batches";
 pub const MISSING_BLOBS_PATH: &str = "/v1/blobs/missing";
 pub const BLOBS_PREFIX: &str = "/v1/blobs/";
+/// `POST`: several blobs in one body (a blob pack, see [`encode_blob_pack`]), stored in one
+/// transaction.
+pub const BLOB_PACK_PATH: &str = "/v1/blobs";
+/// The largest blob pack a hub accepts; a desk packs up to [`BLOB_PACK_TARGET_BYTES`].
+pub const MAX_BLOB_PACK_BYTES: usize = 16 * 1024 * 1024;
+pub const BLOB_PACK_TARGET_BYTES: usize = 4 * 1024 * 1024;
 pub const PING_PATH: &str = "/v1/ping";
 /// `POST`: an offline bundle (its own signature authenticates it); the answer is the receipt.
 pub const BUNDLES_PATH: &str = "/v1/bundles";
@@ -201,4 +207,53 @@ impl PayloadHead {
         }
         Ok(head)
     }
+}
+
+/// A blob pack: for each blob its 32-byte SHA-256, its length (u32, big-endian), its bytes.
+pub fn encode_blob_pack<'a>(
+    blobs: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    for (sha256, bytes) in blobs {
+        let raw = hex::decode(sha256)
+            .ok()
+            .filter(|raw| raw.len() == 32)
+            .ok_or_else(|| format!("{sha256:?} is not a SHA-256"))?;
+        let length = u32::try_from(bytes.len())
+            .map_err(|_| format!("blob {sha256} is too large for a pack"))?;
+        out.extend_from_slice(&raw);
+        out.extend_from_slice(&length.to_be_bytes());
+        out.extend_from_slice(bytes);
+    }
+    Ok(out)
+}
+
+/// Splits a blob pack into (hex SHA-256, bytes), checking every blob's hash and size.
+pub fn decode_blob_pack(mut body: &[u8]) -> Result<Vec<(String, &[u8])>, String> {
+    let mut blobs = Vec::new();
+    while !body.is_empty() {
+        if body.len() < 36 {
+            return Err("the pack ends inside a blob header".into());
+        }
+        let sha256 = hex::encode(&body[..32]);
+        let mut length = [0u8; 4];
+        length.copy_from_slice(&body[32..36]);
+        let length = u32::from_be_bytes(length) as usize;
+        if length > MAX_BLOB_BYTES {
+            return Err(format!(
+                "blob {sha256} is larger than {MAX_BLOB_BYTES} bytes"
+            ));
+        }
+        let rest = &body[36..];
+        if rest.len() < length {
+            return Err(format!("the pack ends inside blob {sha256}"));
+        }
+        let (bytes, tail) = rest.split_at(length);
+        if sha256_hex(bytes) != sha256 {
+            return Err(format!("blob {sha256} does not have that SHA-256"));
+        }
+        blobs.push((sha256, bytes));
+        body = tail;
+    }
+    Ok(blobs)
 }
