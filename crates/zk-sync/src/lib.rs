@@ -6,16 +6,21 @@
 //!   timestamp, nonce), checked against a replay window. Pure apart from key files.
 //! - [`plan`]: the pure planner: outbox pages → batches, hub answers → outbox updates. No I/O,
 //!   no clock.
-//! - `push` and `transport` (feature `http`): the reqwest/rustls client with timeouts, backoff
-//!   with jitter and resumption from the last acknowledged row, reporting progress as
-//!   [`SyncEvent`]s; it never prints.
+//! - [`roster`]: registrations ↔ their wire form (pure).
+//! - `push`, `pull` and `transport` (feature `http`): the reqwest/rustls client with timeouts,
+//!   backoff with jitter, an optional extra CA, and resumption from the last acknowledged row
+//!   (push), the last applied roster page (pull) or the persisted serial request, reporting
+//!   progress as [`SyncEvent`]s; it never prints.
 #![forbid(unsafe_code)]
 
 mod error;
 pub mod plan;
+pub mod roster;
 pub mod sign;
 pub mod wire;
 
+#[cfg(feature = "http")]
+mod pull;
 #[cfg(feature = "http")]
 mod push;
 #[cfg(feature = "http")]
@@ -25,6 +30,10 @@ pub use error::SyncError;
 pub use plan::{AckPlan, Next, OpenBatch, OutboxRecord};
 pub use sign::{AuthError, DeskKey, SignedHeaders, REPLAY_WINDOW_MS};
 
+#[cfg(feature = "http")]
+pub use pull::{
+    pull_roster, request_serial_block, HeldBack, PullOptions, PullReport, SerialsReport,
+};
 #[cfg(feature = "http")]
 pub use push::{push, DeskOutbox, PushOptions, PushReport, StoreOutbox, SyncEvent};
 #[cfg(feature = "http")]
