@@ -1,15 +1,18 @@
 //! `zk desk …`, `zk sync …` and `zk hub …`: the desk's signing key, pushing the outbox to the hub,
-//! and running the hub itself. Each command opens what it needs, calls one library function and
+//! pulling the site's roster and serial blocks from it, and running the hub itself. Each command opens what it needs, calls one library function and
 //! prints the result; progress events go to standard error.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::Subcommand;
 use serde::Serialize;
-use zk_hub::{HubDb, HubState};
-use zk_store::Store;
-use zk_sync::{DeskKey, HttpUpstream, PushOptions, RetryPolicy, StoreOutbox, SyncEvent};
+use zk_hub::{Enrolment, HubDb, HubState};
+use zk_store::{ImportLimits, Store};
+use zk_sync::wire::SerialBlockRequest;
+use zk_sync::{
+    DeskKey, HttpUpstream, PullOptions, PushOptions, RetryPolicy, StoreOutbox, SyncEvent,
+};
 
 use crate::commands::{CliError, Context};
 
@@ -34,9 +37,12 @@ pub enum SyncCommand {
     },
     /// Send every unacknowledged confirmation (and its photos and signature) to the hub.
     Push {
-        /// The hub, e.g. http://hub.local:8443
+        /// The hub, e.g. https://hub.local:8443
         #[arg(long, env = "ZK_HUB")]
         hub: String,
+        /// Also trust this CA certificate (PEM) for the hub's HTTPS (a site's private CA).
+        #[arg(long, env = "ZK_HUB_CA")]
+        ca: Option<PathBuf>,
         /// Records per batch.
         #[arg(long, default_value_t = 200)]
         batch: usize,
@@ -67,17 +73,59 @@ pub enum SyncCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Bring the local roster up to date with the hub's roster of this desk's site (resumable).
+    /// Registrations confirmed here are never changed; an ID number or name the hub changed on
+    /// one of them is reported, not applied.
+    Pull {
+        #[arg(long, env = "ZK_HUB")]
+        hub: String,
+        #[arg(long, env = "ZK_HUB_CA")]
+        ca: Option<PathBuf>,
+        /// The site (default: the one the hub has this desk enrolled at).
+        #[arg(long)]
+        site: Option<String>,
+        /// Rows per page (1–1000).
+        #[arg(long, default_value_t = 500)]
+        page: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ask the hub for a block of admission serials and record it (a lost answer is asked again
+    /// under the same key: one block, never two).
+    Serials {
+        #[arg(long, env = "ZK_HUB")]
+        hub: String,
+        #[arg(long, env = "ZK_HUB_CA")]
+        ca: Option<PathBuf>,
+        /// Exam district: city (2) + county (2), e.g. 4201.
+        #[arg(long)]
+        district: String,
+        /// Sitting: two-digit year + 1 (April) or 2 (October), e.g. 271.
+        #[arg(long)]
+        sitting: String,
+        /// How many serials.
+        #[arg(long)]
+        size: u32,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
 pub enum HubCommand {
-    /// Run the hub.
+    /// Run the hub (HTTPS with --tls-cert and --tls-key, else plain HTTP behind a TLS proxy).
     Serve {
         /// sqlite://PATH (embedded default) or postgres://USER@HOST:PORT/DB
         #[arg(long, env = "ZK_HUB_DB")]
         db: String,
         #[arg(long, default_value = "127.0.0.1:8443")]
         listen: String,
+        /// The hub's certificate chain (PEM, leaf first).
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The certificate's private key (PEM).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
         /// The hub key file (`zk hub keygen`): enables bundle upload (`POST /v1/bundles`).
         #[arg(long, env = "ZK_HUB_KEY_FILE")]
         key: Option<PathBuf>,
@@ -109,15 +157,29 @@ pub enum HubCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Allow a desk to push: register its public key (`zk desk pubkey` on the desk).
+    /// Allow a desk to sync: register its public key (`zk desk pubkey` on the desk), at a site
+    /// (the only roster it may pull). Again with another --site moves the desk there.
     EnrolDesk {
         #[arg(long, env = "ZK_HUB_DB")]
         db: String,
         #[arg(long)]
         pubkey: String,
+        /// The site the desk belongs to (letters, digits, '-', '_', '.').
+        #[arg(long)]
+        site: Option<String>,
         /// A name for the desk (site, room, desk number).
         #[arg(long, default_value = "desk")]
         name: String,
+    },
+    /// Each site's roster, which desks of that site pull.
+    #[command(subcommand)]
+    Roster(HubRosterCommand),
+    /// Serial blocks allocated to desks, by district, sitting and first serial.
+    Serials {
+        #[arg(long, env = "ZK_HUB_DB")]
+        db: String,
+        #[arg(long)]
+        json: bool,
     },
     /// Counts: confirmations, desks, batches, blobs, conflicts.
     Stats {
@@ -131,6 +193,21 @@ pub enum HubCommand {
     Conflicts {
         #[arg(long, env = "ZK_HUB_DB")]
         db: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum HubRosterCommand {
+    /// Import a site's roster (CSV UTF-8/GBK or XLSX, the desk's `zk roster import` format); all
+    /// rows or none. Changed rows reach the site's desks at their next `zk sync pull`.
+    Import {
+        #[arg(long, env = "ZK_HUB_DB")]
+        db: String,
+        #[arg(long)]
+        site: String,
+        file: PathBuf,
         #[arg(long)]
         json: bool,
     },
@@ -171,6 +248,26 @@ impl Context {
         Ok((store, dir.join(DESK_KEY_FILE)))
     }
 
+    /// The hub client: this desk's key, the system clock, and the extra CA if given.
+    fn upstream(
+        &self,
+        hub: &str,
+        ca: Option<&Path>,
+        key_path: &Path,
+    ) -> Result<HttpUpstream, CliError> {
+        let key = DeskKey::load_or_create(key_path).map_err(failed)?;
+        match ca {
+            Some(ca) => {
+                let pem = std::fs::read(ca).map_err(|error| {
+                    failed(format!("cannot read the CA file {}: {error}", ca.display()))
+                })?;
+                HttpUpstream::with_ca(hub, key, Arc::new(now_ms), RetryPolicy::default(), &pem)
+            }
+            None => HttpUpstream::new(hub, key, Arc::new(now_ms), RetryPolicy::default()),
+        }
+        .map_err(failed)
+    }
+
     fn desk_key(&self) -> Result<DeskKey, CliError> {
         let dir = self.store_dir()?;
         std::fs::create_dir_all(&dir).map_err(|source| CliError::StoreDir {
@@ -200,8 +297,36 @@ pub fn sync(context: &Context, command: SyncCommand) -> Result<(), CliError> {
         SyncCommand::Status { json } => {
             let (store, _) = context.open_desk()?;
             let status = store.sync_status()?;
+            let pulls = store.roster_pulls()?;
+            let open_serials = store.open_serial_request()?;
             if json {
-                return print_json(&status);
+                let mut value = serde_json::to_value(&status).map_err(failed)?;
+                if let Some(object) = value.as_object_mut() {
+                    object.insert(
+                        "roster_pulls".into(),
+                        serde_json::to_value(&pulls).map_err(failed)?,
+                    );
+                    object.insert(
+                        "open_serial_request".into(),
+                        serde_json::to_value(open_serials.as_ref().map(|open| &open.key))
+                            .map_err(failed)?,
+                    );
+                }
+                return print_json(&value);
+            }
+            for pull in &pulls {
+                println!(
+                    "roster of site {}: {} rows received, up to hub revision {}",
+                    pull.site, pull.rows, pull.cursor
+                );
+            }
+            if let Some(open) = &open_serials {
+                println!(
+                    "a request for {} serials (district {} sitting {}) awaits the hub's answer: `zk sync serials` asks again",
+                    open.size,
+                    open.district,
+                    open.sitting.code()
+                );
             }
             println!(
                 "{} confirmations, {} acknowledged by the hub, {} to send",
@@ -226,11 +351,14 @@ pub fn sync(context: &Context, command: SyncCommand) -> Result<(), CliError> {
             hub_key,
             json,
         } => crate::bundle::apply_receipt(context, &receipt, &hub_key, json),
-        SyncCommand::Push { hub, batch, json } => {
+        SyncCommand::Push {
+            hub,
+            ca,
+            batch,
+            json,
+        } => {
             let (mut store, key_path) = context.open_desk()?;
-            let key = DeskKey::load_or_create(&key_path).map_err(failed)?;
-            let upstream = HttpUpstream::new(&hub, key, Arc::new(now_ms), RetryPolicy::default())
-                .map_err(failed)?;
+            let upstream = context.upstream(&hub, ca.as_deref(), &key_path)?;
             let options = PushOptions {
                 batch_records: batch,
                 max_batches: None,
@@ -279,6 +407,109 @@ pub fn sync(context: &Context, command: SyncCommand) -> Result<(), CliError> {
             );
             Ok(())
         }
+        SyncCommand::Pull {
+            hub,
+            ca,
+            site,
+            page,
+            json,
+        } => {
+            let (mut store, key_path) = context.open_desk()?;
+            let upstream = context.upstream(&hub, ca.as_deref(), &key_path)?;
+            let options = PullOptions {
+                site,
+                page_rows: page,
+                max_pages: None,
+            };
+            let report = runtime()?
+                .block_on(zk_sync::pull_roster(
+                    &mut store,
+                    &upstream,
+                    &options,
+                    &mut print_retries,
+                ))
+                .map_err(failed)?;
+            if json {
+                return print_json(&report);
+            }
+            println!(
+                "site {}: {} rows in {} pages ({} new, {} updated, {} confirmed here kept as they are); now at hub revision {}",
+                report.site,
+                report.rows,
+                report.pages,
+                report.inserted,
+                report.updated,
+                report.kept_confirmed,
+                report.cursor
+            );
+            for held in &report.held_back {
+                println!("not applied: {}: {}", held.registration_id, held.reason);
+            }
+            Ok(())
+        }
+        SyncCommand::Serials {
+            hub,
+            ca,
+            district,
+            sitting,
+            size,
+            json,
+        } => {
+            let (mut store, key_path) = context.open_desk()?;
+            let upstream = context.upstream(&hub, ca.as_deref(), &key_path)?;
+            let request = SerialBlockRequest {
+                district,
+                sitting,
+                size,
+            };
+            request.check().map_err(CliError::Usage)?;
+            let report = runtime()?
+                .block_on(zk_sync::request_serial_block(
+                    &mut store,
+                    &upstream,
+                    &request,
+                    "hub",
+                    &mut print_retries,
+                ))
+                .map_err(failed)?;
+            if json {
+                return print_json(&report);
+            }
+            if let Some(earlier) = &report.finished_earlier {
+                println!(
+                    "an earlier request's block {} (serials {:05}–{:05}) was recorded first",
+                    earlier.block_id, earlier.first, earlier.last
+                );
+            }
+            let block = &report.block;
+            println!(
+                "block {} for district {} sitting {}: serials {:05}–{:05} recorded{}",
+                block.block_id,
+                block.district,
+                block.sitting,
+                block.first,
+                block.last,
+                if report.resumed {
+                    " (the answer to an earlier request with the same key)"
+                } else {
+                    ""
+                }
+            );
+            Ok(())
+        }
+    }
+}
+
+/// Reports retries on standard error; other progress stays quiet.
+fn print_retries(event: SyncEvent) {
+    if let SyncEvent::Retrying {
+        path,
+        attempt,
+        delay_ms,
+        reason,
+    } = event
+    {
+        eprintln!("{path}: attempt {attempt} failed ({reason}); retrying in {delay_ms} ms");
     }
 }
 
@@ -295,7 +526,19 @@ pub fn hub(command: HubCommand) -> Result<(), CliError> {
                 receipt,
                 json,
             } => crate::bundle::import(&db, &key, &bundle, receipt, json).await,
-            HubCommand::Serve { db, listen, key } => {
+            HubCommand::Serve {
+                db,
+                listen,
+                tls_cert,
+                tls_key,
+                key,
+            } => {
+                let tls = match (&tls_cert, &tls_key) {
+                    (Some(cert), Some(key)) => {
+                        Some(zk_hub::load_tls_config(cert, key).map_err(failed)?)
+                    }
+                    _ => None,
+                };
                 let db = HubDb::connect(&db).await.map_err(failed)?;
                 let orphans = db.release_orphaned_claims().await.map_err(failed)?;
                 if orphans > 0 {
@@ -305,7 +548,11 @@ pub fn hub(command: HubCommand) -> Result<(), CliError> {
                     .await
                     .map_err(|error| failed(format!("cannot listen on {listen}: {error}")))?;
                 let address = listener.local_addr().map_err(failed)?;
-                eprintln!("zk hub: serving on http://{address} ({})", db.backend_name());
+                let scheme = if tls.is_some() { "https" } else { "http" };
+                eprintln!(
+                    "zk hub: serving on {scheme}://{address} ({})",
+                    db.backend_name()
+                );
                 let mut state = HubState::with_system_clock(db);
                 if let Some(path) = key {
                     let key = zk_sync::HubKey::load(&path).map_err(failed)?;
@@ -313,26 +560,91 @@ pub fn hub(command: HubCommand) -> Result<(), CliError> {
                     state = state.with_bundle_key(Arc::new(key));
                 }
                 let state = Arc::new(state);
-                zk_hub::serve(listener, state, async {
+                let shutdown = async {
                     let _ = tokio::signal::ctrl_c().await;
-                })
-                .await
+                };
+                match tls {
+                    Some(config) => zk_hub::serve_tls(listener, config, state, shutdown).await,
+                    None => zk_hub::serve(listener, state, shutdown).await,
+                }
                 .map_err(failed)
             }
-            HubCommand::EnrolDesk { db, pubkey, name } => {
+            HubCommand::EnrolDesk {
+                db,
+                pubkey,
+                site,
+                name,
+            } => {
                 let db = HubDb::connect(&db).await.map_err(failed)?;
-                let new = db
-                    .enrol_desk(&pubkey, &name, now_ms())
+                let enrolment = db
+                    .enrol_desk(&pubkey, &name, site.as_deref(), now_ms())
                     .await
                     .map_err(failed)?;
+                let at = site.map(|site| format!(" at site {site}")).unwrap_or_default();
                 println!(
                     "{}",
-                    if new {
-                        "desk enrolled"
-                    } else {
-                        "desk was already enrolled"
+                    match enrolment {
+                        Enrolment::Enrolled => format!("desk enrolled{at}"),
+                        Enrolment::SiteChanged => format!("desk moved{at}"),
+                        Enrolment::AlreadyEnrolled => format!("desk was already enrolled{at}"),
                     }
                 );
+                Ok(())
+            }
+            HubCommand::Roster(HubRosterCommand::Import {
+                db,
+                site,
+                file,
+                json,
+            }) => {
+                let (registrations, format, sha256) =
+                    zk_store::read_roster_file(&file, ImportLimits::default())?;
+                let entries: Vec<_> = registrations
+                    .iter()
+                    .map(zk_sync::roster::entry_of)
+                    .collect();
+                let db = HubDb::connect(&db).await.map_err(failed)?;
+                let report = db
+                    .import_roster(&site, &entries, now_ms())
+                    .await
+                    .map_err(failed)?;
+                if json {
+                    return print_json(&report);
+                }
+                println!(
+                    "site {}: imported {} rows from {} ({format:?}, sha256 {}…): {} new, {} changed, {} unchanged; hub revision {}",
+                    report.site,
+                    report.rows,
+                    file.display(),
+                    sha256.get(..16).unwrap_or(&sha256),
+                    report.inserted,
+                    report.updated,
+                    report.unchanged,
+                    report.revision
+                );
+                Ok(())
+            }
+            HubCommand::Serials { db, json } => {
+                let db = HubDb::connect(&db).await.map_err(failed)?;
+                let allocations = db.serial_allocations().await.map_err(failed)?;
+                if json {
+                    return print_json(&allocations);
+                }
+                if allocations.is_empty() {
+                    println!("no serial blocks allocated");
+                }
+                for block in allocations {
+                    println!(
+                        "{} district {} sitting {}: {:05}–{:05} to {} ({}…)",
+                        block.block_id,
+                        block.district,
+                        block.sitting,
+                        block.first,
+                        block.last,
+                        block.desk_name,
+                        block.desk.get(..16).unwrap_or(&block.desk)
+                    );
+                }
                 Ok(())
             }
             HubCommand::Stats { db, json } => {
@@ -342,13 +654,15 @@ pub fn hub(command: HubCommand) -> Result<(), CliError> {
                     return print_json(&stats);
                 }
                 println!(
-                    "{} confirmations from {} desks in {} batches; {} blobs ({} bytes); {} conflicts",
+                    "{} confirmations from {} desks in {} batches; {} blobs ({} bytes); {} conflicts; {} roster rows; {} serial blocks",
                     stats.confirmations,
                     stats.desks,
                     stats.batches,
                     stats.blobs,
                     stats.blob_bytes,
-                    stats.conflicts
+                    stats.conflicts,
+                    stats.roster_rows,
+                    stats.serial_blocks
                 );
                 Ok(())
             }

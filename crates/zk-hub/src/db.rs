@@ -8,6 +8,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 use zk_sync::wire::{
     sha256_hex, Ack, AckStatus, AuditHead, BatchRequest, BatchResponse, PayloadHead, Record,
+    RosterEntry, RosterPage, RosterRow, SerialBlockRequest, SerialBlockResponse, MAX_SERIAL,
 };
 
 use crate::error::HubError;
@@ -38,6 +39,52 @@ pub struct HubStats {
     pub blobs: i64,
     pub blob_bytes: i64,
     pub conflicts: i64,
+    /// Roster rows held, all sites together.
+    pub roster_rows: i64,
+    /// Serial blocks allocated to desks.
+    pub serial_blocks: i64,
+}
+
+/// What `enrol_desk` did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Enrolment {
+    /// The desk is new.
+    Enrolled,
+    /// The desk was enrolled; its site was set or changed.
+    SiteChanged,
+    /// The desk was enrolled already, at this site (or none was given).
+    AlreadyEnrolled,
+}
+
+/// What `import_roster` did. `rows` = `inserted + updated + unchanged`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RosterImport {
+    pub site: String,
+    pub rows: u64,
+    /// Registrations new at this site.
+    pub inserted: u64,
+    /// Registrations whose content changed: they get a new revision and reach desks again.
+    pub updated: u64,
+    /// Registrations imported again without a change: their revision stays.
+    pub unchanged: u64,
+    /// The highest revision at the hub after the import.
+    pub revision: i64,
+}
+
+/// One allocated serial block (`zk hub serials`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SerialAllocation {
+    pub block_id: String,
+    pub district: String,
+    pub sitting: String,
+    pub first: i64,
+    pub last: i64,
+    /// The desk's public key.
+    pub desk: String,
+    /// The desk's name at enrolment.
+    pub desk_name: String,
+    pub allocated_at: i64,
 }
 
 /// One flagged conflict (`zk hub conflicts`). Both records are kept.
@@ -99,8 +146,31 @@ fn schema(backend: Backend) -> Vec<String> {
             "CREATE TABLE IF NOT EXISTS blobs (sha256 TEXT PRIMARY KEY, size BIGINT NOT NULL, \
              bytes {blob} NOT NULL, received_at BIGINT NOT NULL)"
         ),
+        // Monotonic counters; `roster_revision` numbers roster rows (see `import_roster`).
+        "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL)".into(),
+        "INSERT INTO counters (name, value) VALUES ('roster_revision', 0) ON CONFLICT (name) DO NOTHING"
+            .into(),
+        // Each site's roster: the entry's JSON (wire form) and the revision it last changed at.
+        "CREATE TABLE IF NOT EXISTS roster_rows (site TEXT NOT NULL, registration_id TEXT NOT NULL, \
+         revision BIGINT NOT NULL, id_number TEXT NOT NULL, entry TEXT NOT NULL, entry_sha256 TEXT NOT NULL, \
+         updated_at BIGINT NOT NULL, PRIMARY KEY (site, registration_id))"
+            .into(),
+        "CREATE UNIQUE INDEX IF NOT EXISTS roster_rows_revision ON roster_rows (revision)".into(),
+        "CREATE INDEX IF NOT EXISTS roster_rows_site_revision ON roster_rows (site, revision)".into(),
+        "CREATE INDEX IF NOT EXISTS roster_rows_site_id_number ON roster_rows (site, id_number)".into(),
+        // Per district and sitting: the next serial not yet allocated to any desk.
+        "CREATE TABLE IF NOT EXISTS serial_ranges (district TEXT NOT NULL, sitting TEXT NOT NULL, \
+         next_serial BIGINT NOT NULL, PRIMARY KEY (district, sitting))"
+            .into(),
+        "CREATE TABLE IF NOT EXISTS serial_allocations (block_id TEXT PRIMARY KEY, district TEXT NOT NULL, \
+         sitting TEXT NOT NULL, first_serial BIGINT NOT NULL, last_serial BIGINT NOT NULL, size BIGINT NOT NULL, \
+         desk TEXT NOT NULL, request_key TEXT NOT NULL, allocated_at BIGINT NOT NULL, UNIQUE (desk, request_key))"
+            .into(),
     ]
 }
+
+/// The next serial after the last one (`MAX_SERIAL + 1`): a range is used up when it is reached.
+const SERIAL_END: i64 = MAX_SERIAL as i64 + 1;
 
 /// PostgreSQL only: photos do not compress; skip TOAST's compression attempt.
 const POSTGRES_TUNING: &str = "ALTER TABLE blobs ALTER COLUMN bytes SET STORAGE EXTERNAL";
@@ -172,6 +242,7 @@ impl HubDb {
                 .await
                 .map_err(HubError::storage("creating the schema"))?;
         }
+        db.add_column_if_missing("desks", "site", "TEXT").await?;
         if backend == Backend::Postgres {
             sqlx::query(POSTGRES_TUNING)
                 .execute(&db.pool)
@@ -189,24 +260,83 @@ impl HubDb {
         }
     }
 
-    /// Enrols a desk's Ed25519 public key (hex). Returns false when it was already enrolled.
+    /// Adds `column` to `table` in a database made before it existed (forward-only, like the
+    /// desk's migrations: never dropped).
+    async fn add_column_if_missing(
+        &self,
+        table: &str,
+        column: &str,
+        kind: &str,
+    ) -> Result<(), HubError> {
+        let probe = match self.backend {
+            Backend::Sqlite => {
+                "SELECT COUNT(*) FROM pragma_table_info($1) WHERE name = $2".to_owned()
+            }
+            Backend::Postgres => "SELECT COUNT(*) FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2"
+                .to_owned(),
+        };
+        let row = sqlx::query(sqlx::AssertSqlSafe(probe))
+            .bind(table)
+            .bind(column)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(HubError::storage("updating the schema"))?;
+        if count(&row)? == 0 {
+            // Only our own constant names are spliced in.
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "ALTER TABLE {table} ADD COLUMN {column} {kind}"
+            )))
+            .execute(&self.pool)
+            .await
+            .map_err(HubError::storage("updating the schema"))?;
+        }
+        Ok(())
+    }
+
+    /// Enrols a desk's Ed25519 public key (hex), at `site` when given (the site whose roster it
+    /// may read). Enrolling an enrolled desk again with another site moves it there.
     pub async fn enrol_desk(
         &self,
         pubkey: &str,
         name: &str,
+        site: Option<&str>,
         now_ms: i64,
-    ) -> Result<bool, HubError> {
+    ) -> Result<Enrolment, HubError> {
         zk_sync::sign::parse_public_key(pubkey)?;
+        if let Some(site) = site {
+            check_site(site)?;
+        }
+        let pubkey = pubkey.trim().to_ascii_lowercase();
         let result = sqlx::query(
-            "INSERT INTO desks (pubkey, name, enrolled_at) VALUES ($1, $2, $3) ON CONFLICT (pubkey) DO NOTHING",
+            "INSERT INTO desks (pubkey, name, enrolled_at, site) VALUES ($1, $2, $3, $4) ON CONFLICT (pubkey) DO NOTHING",
         )
-        .bind(pubkey.trim().to_ascii_lowercase())
+        .bind(&pubkey)
         .bind(name)
         .bind(now_ms)
+        .bind(site.map(str::to_owned))
         .execute(&self.pool)
         .await
         .map_err(HubError::storage("enrolling the desk"))?;
-        Ok(result.rows_affected() == 1)
+        if result.rows_affected() == 1 {
+            return Ok(Enrolment::Enrolled);
+        }
+        let Some(site) = site else {
+            return Ok(Enrolment::AlreadyEnrolled);
+        };
+        let moved = sqlx::query(
+            "UPDATE desks SET site = $2 WHERE pubkey = $1 AND (site IS NULL OR site <> $2)",
+        )
+        .bind(&pubkey)
+        .bind(site)
+        .execute(&self.pool)
+        .await
+        .map_err(HubError::storage("enrolling the desk"))?;
+        Ok(if moved.rows_affected() == 1 {
+            Enrolment::SiteChanged
+        } else {
+            Enrolment::AlreadyEnrolled
+        })
     }
 
     pub async fn desk_enrolled(&self, pubkey: &str) -> Result<bool, HubError> {
@@ -216,6 +346,426 @@ impl HubDb {
             .await
             .map_err(HubError::storage("looking up the desk"))?;
         Ok(count(&row)? > 0)
+    }
+
+    /// The site an enrolled desk belongs to (`None`: enrolled without one, or not enrolled).
+    pub async fn desk_site(&self, pubkey: &str) -> Result<Option<String>, HubError> {
+        let row = sqlx::query("SELECT site FROM desks WHERE pubkey = $1")
+            .bind(pubkey)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(HubError::storage("looking up the desk"))?;
+        match row {
+            Some(row) => row
+                .try_get::<Option<String>, _>(0)
+                .map_err(HubError::storage("looking up the desk")),
+            None => Ok(None),
+        }
+    }
+
+    /// A connection whose commits reach the disk before they return (SQLite: `synchronous =
+    /// FULL`, which also flushes every earlier commit); give it back with [`HubDb::relax`].
+    async fn durable(&self, context: &'static str) -> Result<PoolConnection, HubError> {
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(HubError::storage(context))?;
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA synchronous = FULL")
+                .execute(&mut *conn)
+                .await
+                .map_err(HubError::storage(context))?;
+        }
+        Ok(conn)
+    }
+
+    async fn relax(&self, mut conn: PoolConnection) {
+        if self.backend == Backend::Sqlite {
+            if let Err(error) = sqlx::query("PRAGMA synchronous = NORMAL")
+                .execute(&mut *conn)
+                .await
+            {
+                // Staying at FULL is safe, only slower.
+                tracing::warn!("cannot return to synchronous = NORMAL: {error}");
+            }
+        }
+    }
+
+    /// Imports `entries` into `site`'s roster in one transaction (all or nothing): new and changed
+    /// registrations get fresh revisions (in the order given), unchanged ones keep theirs. Rows are
+    /// upserted by registration id; none is removed (a withdrawn candidate comes as `cancelled`).
+    /// Refused when two registrations of the site would share an ID number afterwards.
+    pub async fn import_roster(
+        &self,
+        site: &str,
+        entries: &[RosterEntry],
+        now_ms: i64,
+    ) -> Result<RosterImport, HubError> {
+        check_site(site)?;
+        let mut conn = self.durable("importing the roster").await?;
+        let result = self
+            .import_roster_on(&mut conn, site, entries, now_ms)
+            .await;
+        self.relax(conn).await;
+        result
+    }
+
+    async fn import_roster_on(
+        &self,
+        conn: &mut PoolConnection,
+        site: &str,
+        entries: &[RosterEntry],
+        now_ms: i64,
+    ) -> Result<RosterImport, HubError> {
+        use sqlx::Connection;
+        let context = "importing the roster";
+        let mut seen = std::collections::HashSet::new();
+        let mut canonical = Vec::with_capacity(entries.len());
+        for entry in entries {
+            if !seen.insert(entry.registration_id.as_str()) {
+                return Err(HubError::RosterInvalid(format!(
+                    "registration {} appears twice; each registration must appear once",
+                    entry.registration_id
+                )));
+            }
+            let (json, sha256) = entry.canonical().map_err(HubError::RosterInvalid)?;
+            canonical.push((entry, json, sha256));
+        }
+        let mut tx = conn.begin().await.map_err(HubError::storage(context))?;
+        let held: std::collections::HashMap<String, String> =
+            sqlx::query("SELECT registration_id, entry_sha256 FROM roster_rows WHERE site = $1")
+                .bind(site)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(HubError::storage(context))?
+                .iter()
+                .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+                .collect::<Result<_, sqlx::Error>>()
+                .map_err(HubError::storage(context))?;
+        let mut report = RosterImport {
+            site: site.to_owned(),
+            rows: entries.len() as u64,
+            ..RosterImport::default()
+        };
+        let changed: Vec<&(&RosterEntry, String, String)> = canonical
+            .iter()
+            .filter(
+                |(entry, _, sha256)| match held.get(&entry.registration_id) {
+                    Some(held_sha256) if held_sha256 == sha256 => false,
+                    Some(_) => {
+                        report.updated += 1;
+                        true
+                    }
+                    None => {
+                        report.inserted += 1;
+                        true
+                    }
+                },
+            )
+            .collect();
+        report.unchanged = report.rows - report.inserted - report.updated;
+        // Reserving the revisions locks the counter row until this transaction ends, so imports
+        // commit in revision order: a desk that has seen revision r never misses a lower one
+        // committed later.
+        let reserved = i64::try_from(changed.len()).unwrap_or(i64::MAX);
+        let row = sqlx::query(
+            "UPDATE counters SET value = value + $1 WHERE name = 'roster_revision' RETURNING value",
+        )
+        .bind(reserved)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(HubError::storage(context))?;
+        let last: i64 = row.try_get(0).map_err(HubError::storage(context))?;
+        let mut revision = last - reserved;
+        for (entry, json, sha256) in changed {
+            revision += 1;
+            sqlx::query(
+                "INSERT INTO roster_rows (site, registration_id, revision, id_number, entry, entry_sha256, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (site, registration_id) DO UPDATE SET \
+                 revision = excluded.revision, id_number = excluded.id_number, entry = excluded.entry, \
+                 entry_sha256 = excluded.entry_sha256, updated_at = excluded.updated_at",
+            )
+            .bind(site)
+            .bind(&entry.registration_id)
+            .bind(revision)
+            .bind(entry.id_number.trim().to_ascii_uppercase())
+            .bind(json)
+            .bind(sha256)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await
+            .map_err(HubError::storage(context))?;
+        }
+        let shared = sqlx::query(
+            "SELECT id_number FROM roster_rows WHERE site = $1 GROUP BY id_number HAVING COUNT(*) > 1 LIMIT 1",
+        )
+        .bind(site)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(HubError::storage(context))?;
+        if let Some(shared) = shared {
+            let id_number: String = shared.try_get(0).map_err(HubError::storage(context))?;
+            let owners: Vec<String> = sqlx::query(
+                "SELECT registration_id FROM roster_rows WHERE site = $1 AND id_number = $2 ORDER BY registration_id",
+            )
+            .bind(site)
+            .bind(&id_number)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(HubError::storage(context))?
+            .iter()
+            .map(|row| row.try_get::<String, _>(0))
+            .collect::<Result<_, _>>()
+            .map_err(HubError::storage(context))?;
+            return Err(HubError::RosterInvalid(format!(
+                "registrations {} at site {site} would have the same ID number; one person has one registration, so correct the file",
+                owners.join(" and ")
+            )));
+        }
+        tx.commit().await.map_err(HubError::storage(context))?;
+        report.revision = last;
+        Ok(report)
+    }
+
+    /// Rows of `site` with a revision after `after`, ascending, at most `limit`.
+    pub async fn roster_page(
+        &self,
+        site: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<RosterPage, HubError> {
+        let context = "reading the roster";
+        let rows = sqlx::query(
+            "SELECT revision, entry FROM roster_rows WHERE site = $1 AND revision > $2 ORDER BY revision LIMIT $3",
+        )
+        .bind(site)
+        .bind(after)
+        .bind(i64::from(limit) + 1)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(HubError::storage(context))?;
+        let more = rows.len() > limit as usize;
+        let mut page = Vec::with_capacity(rows.len().min(limit as usize));
+        for row in rows.iter().take(limit as usize) {
+            let revision: i64 = row.try_get(0).map_err(HubError::storage(context))?;
+            let entry: String = row.try_get(1).map_err(HubError::storage(context))?;
+            let registration: RosterEntry =
+                serde_json::from_str(&entry).map_err(|error| HubError::Storage {
+                    context,
+                    message: format!("roster row {revision} is damaged: {error}"),
+                })?;
+            page.push(RosterRow {
+                revision,
+                registration,
+            });
+        }
+        Ok(RosterPage {
+            site: site.to_owned(),
+            next: page.last().map_or(after, |row| row.revision),
+            rows: page,
+            more,
+        })
+    }
+
+    /// Allocates `request.size` serials of its district and sitting to `desk`, under the desk's
+    /// Idempotency-Key: the same key with the same request gets the same block again (never a
+    /// second one), with another request [`HubError::KeyReused`]. Blocks never overlap; when
+    /// fewer serials are left than asked for, [`HubError::SerialsExhausted`].
+    pub async fn allocate_serials(
+        &self,
+        desk: &str,
+        key: &str,
+        request: &SerialBlockRequest,
+        now_ms: i64,
+    ) -> Result<SerialBlockResponse, HubError> {
+        request.check().map_err(HubError::BadRequest)?;
+        if let Some(stored) = self.stored_allocation(desk, key, request).await? {
+            return Ok(stored);
+        }
+        let mut conn = self.durable("allocating serials").await?;
+        let result = self
+            .allocate_serials_on(&mut conn, desk, key, request, now_ms)
+            .await;
+        self.relax(conn).await;
+        match result? {
+            Some(block) => Ok(block),
+            // Another request with this key committed first.
+            None => self
+                .stored_allocation(desk, key, request)
+                .await?
+                .ok_or(HubError::InProgress),
+        }
+    }
+
+    /// The block stored under (`desk`, `key`), if any; another request under it is refused.
+    async fn stored_allocation(
+        &self,
+        desk: &str,
+        key: &str,
+        request: &SerialBlockRequest,
+    ) -> Result<Option<SerialBlockResponse>, HubError> {
+        let context = "reading a serial allocation";
+        let row = sqlx::query(
+            "SELECT block_id, district, sitting, first_serial, last_serial, size FROM serial_allocations \
+             WHERE desk = $1 AND request_key = $2",
+        )
+        .bind(desk)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(HubError::storage(context))?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let read = |index: usize| row.try_get::<String, _>(index);
+        let number = |index: usize| row.try_get::<i64, _>(index);
+        let (block_id, district, sitting) = (
+            read(0).map_err(HubError::storage(context))?,
+            read(1).map_err(HubError::storage(context))?,
+            read(2).map_err(HubError::storage(context))?,
+        );
+        let (first, last, size) = (
+            number(3).map_err(HubError::storage(context))?,
+            number(4).map_err(HubError::storage(context))?,
+            number(5).map_err(HubError::storage(context))?,
+        );
+        if district != request.district
+            || sitting != request.sitting
+            || size != i64::from(request.size)
+        {
+            return Err(HubError::KeyReused);
+        }
+        let serial = |value: i64| {
+            u32::try_from(value).map_err(|_| HubError::Storage {
+                context,
+                message: format!("serial block {block_id} is damaged"),
+            })
+        };
+        Ok(Some(SerialBlockResponse {
+            first: serial(first)?,
+            last: serial(last)?,
+            block_id,
+            district,
+            sitting,
+        }))
+    }
+
+    async fn allocate_serials_on(
+        &self,
+        conn: &mut PoolConnection,
+        desk: &str,
+        key: &str,
+        request: &SerialBlockRequest,
+        now_ms: i64,
+    ) -> Result<Option<SerialBlockResponse>, HubError> {
+        use sqlx::Connection;
+        let context = "allocating serials";
+        let size = i64::from(request.size);
+        let mut tx = conn.begin().await.map_err(HubError::storage(context))?;
+        sqlx::query(
+            "INSERT INTO serial_ranges (district, sitting, next_serial) VALUES ($1, $2, 1) \
+             ON CONFLICT (district, sitting) DO NOTHING",
+        )
+        .bind(&request.district)
+        .bind(&request.sitting)
+        .execute(&mut *tx)
+        .await
+        .map_err(HubError::storage(context))?;
+        // The row stays locked until this transaction ends: allocations of one range are serial.
+        let taken = sqlx::query(
+            "UPDATE serial_ranges SET next_serial = next_serial + $3 \
+             WHERE district = $1 AND sitting = $2 AND next_serial + $3 <= $4 RETURNING next_serial",
+        )
+        .bind(&request.district)
+        .bind(&request.sitting)
+        .bind(size)
+        .bind(SERIAL_END)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(HubError::storage(context))?;
+        let Some(taken) = taken else {
+            let row = sqlx::query(
+                "SELECT next_serial FROM serial_ranges WHERE district = $1 AND sitting = $2",
+            )
+            .bind(&request.district)
+            .bind(&request.sitting)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(HubError::storage(context))?;
+            let next: i64 = row.try_get(0).map_err(HubError::storage(context))?;
+            return Err(HubError::SerialsExhausted {
+                district: request.district.clone(),
+                sitting: request.sitting.clone(),
+                left: u32::try_from(SERIAL_END - next).unwrap_or(0),
+                asked: request.size,
+            });
+        };
+        let end: i64 = taken.try_get(0).map_err(HubError::storage(context))?;
+        let (first, last) = (end - size, end - 1);
+        let block = SerialBlockResponse {
+            block_id: format!("{}-{}-{first:05}", request.district, request.sitting),
+            district: request.district.clone(),
+            sitting: request.sitting.clone(),
+            first: u32::try_from(first).map_err(|_| HubError::Storage {
+                context,
+                message: "the serial range is damaged".into(),
+            })?,
+            last: u32::try_from(last).map_err(|_| HubError::Storage {
+                context,
+                message: "the serial range is damaged".into(),
+            })?,
+        };
+        let inserted = sqlx::query(
+            "INSERT INTO serial_allocations (block_id, district, sitting, first_serial, last_serial, size, desk, \
+             request_key, allocated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (desk, request_key) DO NOTHING",
+        )
+        .bind(&block.block_id)
+        .bind(&block.district)
+        .bind(&block.sitting)
+        .bind(first)
+        .bind(last)
+        .bind(size)
+        .bind(desk)
+        .bind(key)
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await
+        .map_err(HubError::storage(context))?;
+        if inserted.rows_affected() == 0 {
+            // Dropping the transaction rolls the range back.
+            return Ok(None);
+        }
+        tx.commit().await.map_err(HubError::storage(context))?;
+        Ok(Some(block))
+    }
+
+    /// Every allocated block, by district, sitting and first serial.
+    pub async fn serial_allocations(&self) -> Result<Vec<SerialAllocation>, HubError> {
+        let rows = sqlx::query(
+            "SELECT a.block_id, a.district, a.sitting, a.first_serial, a.last_serial, a.desk, \
+             COALESCE(d.name, ''), a.allocated_at FROM serial_allocations a LEFT JOIN desks d ON d.pubkey = a.desk \
+             ORDER BY a.district, a.sitting, a.first_serial",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(HubError::storage("listing serial allocations"))?;
+        rows.iter()
+            .map(|row| {
+                Ok(SerialAllocation {
+                    block_id: row.try_get(0)?,
+                    district: row.try_get(1)?,
+                    sitting: row.try_get(2)?,
+                    first: row.try_get(3)?,
+                    last: row.try_get(4)?,
+                    desk: row.try_get(5)?,
+                    desk_name: row.try_get(6)?,
+                    allocated_at: row.try_get(7)?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map_err(HubError::storage("listing serial allocations"))
     }
 
     pub async fn has_blob(&self, sha256: &str) -> Result<bool, HubError> {
@@ -447,33 +997,15 @@ impl HubDb {
         request: &BatchRequest,
         now_ms: i64,
     ) -> Result<BatchResponse, HubError> {
-        let mut conn = self
-            .pool
-            .acquire()
-            .await
-            .map_err(HubError::storage("starting the batch"))?;
-        if self.backend == Backend::Sqlite {
-            sqlx::query("PRAGMA synchronous = FULL")
-                .execute(&mut *conn)
-                .await
-                .map_err(HubError::storage("starting the batch"))?;
-        }
+        let mut conn = self.durable("starting the batch").await?;
         let result = self.apply_batch_on(&mut conn, desk, request, now_ms).await;
-        if self.backend == Backend::Sqlite {
-            if let Err(error) = sqlx::query("PRAGMA synchronous = NORMAL")
-                .execute(&mut *conn)
-                .await
-            {
-                // Staying at FULL is safe, only slower.
-                tracing::warn!("cannot return to synchronous = NORMAL: {error}");
-            }
-        }
+        self.relax(conn).await;
         result
     }
 
     async fn apply_batch_on(
         &self,
-        conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
+        conn: &mut PoolConnection,
         desk: &str,
         request: &BatchRequest,
         now_ms: i64,
@@ -529,6 +1061,11 @@ impl HubDb {
                 &mut stats.blob_bytes,
             ),
             ("SELECT COUNT(*) FROM conflicts", &mut stats.conflicts),
+            ("SELECT COUNT(*) FROM roster_rows", &mut stats.roster_rows),
+            (
+                "SELECT COUNT(*) FROM serial_allocations",
+                &mut stats.serial_blocks,
+            ),
         ] {
             let row = sqlx::query(query)
                 .fetch_one(&self.pool)
@@ -582,6 +1119,18 @@ impl HubDb {
 }
 
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+type PoolConnection = sqlx::pool::PoolConnection<sqlx::Any>;
+
+/// Refuses a site id that is not a plain path segment.
+pub(crate) fn check_site(site: &str) -> Result<(), HubError> {
+    if zk_sync::wire::is_valid_site(site) {
+        Ok(())
+    } else {
+        Err(HubError::BadRequest(format!(
+            "site {site:?}: use 1 to 64 letters, digits, '-', '_' or '.'"
+        )))
+    }
+}
 
 fn rejected(record: &Record, reason: String) -> Ack {
     Ack {

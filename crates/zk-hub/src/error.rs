@@ -14,8 +14,21 @@ pub enum HubError {
     Replayed,
     #[error("bad request: {0}")]
     BadRequest(String),
-    #[error("the Idempotency-Key was already used for a different batch; plan a new batch with a new key")]
+    #[error("the Idempotency-Key was already used for a different request; send a new request with a new key")]
     KeyReused,
+    /// The desk asked for something of another site (or it has none).
+    #[error("{0}")]
+    WrongSite(String),
+    #[error("district {district} sitting {sitting} has {left} serials left and {asked} were asked for: ask for at most {left}, or allocate from another district or sitting")]
+    SerialsExhausted {
+        district: String,
+        sitting: String,
+        left: u32,
+        asked: u32,
+    },
+    /// A roster to import is refused as a whole (nothing changed).
+    #[error("the roster was not imported: {0}")]
+    RosterInvalid(String),
     #[error("a request with this Idempotency-Key is still being processed; retry shortly")]
     InProgress,
     #[error("the body does not have the SHA-256 named in the path")]
@@ -54,8 +67,10 @@ impl HubError {
     pub fn status(&self) -> StatusCode {
         match self {
             HubError::Unauthorized(_) | HubError::Replayed => StatusCode::UNAUTHORIZED,
-            HubError::UnknownDesk => StatusCode::FORBIDDEN,
+            HubError::UnknownDesk | HubError::WrongSite(_) => StatusCode::FORBIDDEN,
             HubError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            HubError::SerialsExhausted { .. } => StatusCode::CONFLICT,
+            HubError::RosterInvalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             HubError::KeyReused | HubError::HashMismatch => StatusCode::UNPROCESSABLE_ENTITY,
             HubError::InProgress => StatusCode::CONFLICT,
             HubError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -75,6 +90,9 @@ impl HubError {
             HubError::UnknownDesk => "unknown_desk",
             HubError::Replayed => "replayed",
             HubError::BadRequest(_) => "bad_request",
+            HubError::WrongSite(_) => "wrong_site",
+            HubError::SerialsExhausted { .. } => "serials_exhausted",
+            HubError::RosterInvalid(_) => "roster_invalid",
             HubError::KeyReused => "idempotency_key_reused",
             HubError::InProgress => "in_progress",
             HubError::HashMismatch => "hash_mismatch",

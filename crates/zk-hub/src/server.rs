@@ -1,4 +1,5 @@
-//! The HTTP side: signature checks, the batch endpoint with Idempotency-Key, blobs by hash.
+//! The HTTP side: signature checks, the batch endpoint with Idempotency-Key, blobs by hash, the
+//! site roster (paged by revision) and serial-block allocation.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -12,9 +13,10 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use zk_sync::sign::{verify_request, AuthError, SignedHeaders, REPLAY_WINDOW_MS};
 use zk_sync::wire::{
-    is_sha256_hex, sha256_hex, BatchRequest, MissingBlobsRequest, MissingBlobsResponse,
-    DESK_HEADER, IDEMPOTENCY_KEY_HEADER, MAX_BATCH_RECORDS, MAX_BLOB_BYTES, NONCE_HEADER,
-    SIGNATURE_HEADER, TIMESTAMP_HEADER, VERSION,
+    is_sha256_hex, is_valid_idempotency_key, sha256_hex, BatchRequest, MissingBlobsRequest,
+    MissingBlobsResponse, PingResponse, RosterPage, SerialBlockRequest, SerialBlockResponse,
+    DEFAULT_ROSTER_PAGE, DESK_HEADER, IDEMPOTENCY_KEY_HEADER, MAX_BATCH_RECORDS, MAX_BLOB_BYTES,
+    MAX_ROSTER_PAGE, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, VERSION,
 };
 
 use zk_sync::bundle::{HubKey, Receipt};
@@ -91,7 +93,11 @@ impl HubState {
             signature: header(SIGNATURE_HEADER)?,
         };
         let now = self.now();
-        verify_request(&signed, method.as_str(), uri.path(), body, now)?;
+        // The query is signed too (the roster's cursor and page size).
+        let target = uri
+            .path_and_query()
+            .map_or_else(|| uri.path(), |target| target.as_str());
+        verify_request(&signed, method.as_str(), target, body, now)?;
         let known = self
             .enrolled
             .lock()
@@ -140,6 +146,8 @@ pub fn router(state: Arc<HubState>) -> Router {
             post(post_blob_pack).layer(DefaultBodyLimit::max(MAX_BLOB_PACK_BYTES)),
         )
         .route("/v1/blobs/{sha256}", put(put_blob).head(head_blob))
+        .route("/v1/sites/{site}/roster", get(roster))
+        .route("/v1/serial-blocks", post(post_serial_block))
         .layer(DefaultBodyLimit::max(MAX_BLOB_BYTES + 1024))
         .route(
             BUNDLES_PATH,
@@ -165,10 +173,108 @@ async fn ping(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-) -> Result<Json<serde_json::Value>, HubError> {
+) -> Result<Json<PingResponse>, HubError> {
     let desk = state.authenticate(&method, &uri, &headers, &[]).await?;
+    let site = state.db.desk_site(&desk).await?;
+    Ok(Json(PingResponse {
+        desk,
+        version: VERSION,
+        site,
+    }))
+}
+
+/// The request's `Idempotency-Key`.
+fn idempotency_key(headers: &HeaderMap) -> Result<String, HubError> {
+    headers
+        .get(IDEMPOTENCY_KEY_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .map(str::trim)
+        .filter(|key| is_valid_idempotency_key(key))
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            HubError::BadRequest(
+                "an Idempotency-Key header of 16 to 128 visible characters is required".into(),
+            )
+        })
+}
+
+/// `after` (default 0) and `limit` (default 500, at most 1000) from the query.
+fn roster_query(uri: &Uri) -> Result<(i64, u32), HubError> {
+    let mut after = 0i64;
+    let mut limit = DEFAULT_ROSTER_PAGE;
+    for pair in uri.query().unwrap_or_default().split('&') {
+        if pair.is_empty() {
+            continue;
+        }
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match name {
+            "after" => {
+                after = value
+                    .parse()
+                    .ok()
+                    .filter(|after| *after >= 0)
+                    .ok_or_else(|| {
+                        HubError::BadRequest(format!(
+                            "after={value:?}: use the `next` of the previous page (0 at first)"
+                        ))
+                    })?;
+            }
+            "limit" => {
+                limit = value
+                    .parse()
+                    .ok()
+                    .filter(|limit| (1..=MAX_ROSTER_PAGE).contains(limit))
+                    .ok_or_else(|| {
+                        HubError::BadRequest(format!("limit={value:?}: use 1 to {MAX_ROSTER_PAGE}"))
+                    })?;
+            }
+            _ => {}
+        }
+    }
+    Ok((after, limit))
+}
+
+async fn roster(
+    State(state): State<Arc<HubState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(site): Path<String>,
+) -> Result<Json<RosterPage>, HubError> {
+    let desk = state.authenticate(&method, &uri, &headers, &[]).await?;
+    match state.db.desk_site(&desk).await? {
+        Some(own) if own == site => {}
+        Some(own) => {
+            return Err(HubError::WrongSite(format!(
+                "this desk is enrolled at site {own} and may read only that site's roster"
+            )))
+        }
+        None => {
+            return Err(HubError::WrongSite(
+                "this desk is enrolled without a site: run `zk hub enrol-desk --pubkey KEY --site SITE` on the hub".into(),
+            ))
+        }
+    }
+    let (after, limit) = roster_query(&uri)?;
+    Ok(Json(state.db.roster_page(&site, after, limit).await?))
+}
+
+async fn post_serial_block(
+    State(state): State<Arc<HubState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<SerialBlockResponse>, HubError> {
+    let desk = state.authenticate(&method, &uri, &headers, &body).await?;
+    let key = idempotency_key(&headers)?;
+    let request: SerialBlockRequest = serde_json::from_slice(&body)
+        .map_err(|error| HubError::BadRequest(format!("not a serial-block request: {error}")))?;
     Ok(Json(
-        serde_json::json!({ "desk": desk, "version": VERSION }),
+        state
+            .db
+            .allocate_serials(&desk, &key, &request, state.now())
+            .await?,
     ))
 }
 
@@ -180,17 +286,7 @@ async fn post_batch(
     body: Bytes,
 ) -> Result<Response, HubError> {
     let desk = state.authenticate(&method, &uri, &headers, &body).await?;
-    let key = headers
-        .get(IDEMPOTENCY_KEY_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .map(str::trim)
-        .filter(|key| (16..=128).contains(&key.len()))
-        .ok_or_else(|| {
-            HubError::BadRequest(
-                "an Idempotency-Key header of 16 to 128 characters is required".into(),
-            )
-        })?
-        .to_owned();
+    let key = idempotency_key(&headers)?;
     let request: BatchRequest = serde_json::from_slice(&body)
         .map_err(|error| HubError::BadRequest(format!("the batch is not v1 JSON: {error}")))?;
     if request.version != VERSION {

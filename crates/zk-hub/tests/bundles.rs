@@ -98,7 +98,7 @@ async fn a_bundle_imported_twice_stores_each_record_once(db_url: String) {
     let db = HubDb::connect(&db_url).await.unwrap();
     let hub_key = Arc::new(HubKey::generate().unwrap());
     let mut desk = Desk::new("desk-a", 20, ("A", 1, 999));
-    db.enrol_desk(&desk.key().public_hex(), "desk-a", now_ms())
+    db.enrol_desk(&desk.key().public_hex(), "desk-a", None, now_ms())
         .await
         .unwrap();
     desk.confirm_many(0..10, SMALL);
@@ -201,7 +201,7 @@ async fn a_damaged_or_foreign_bundle_changes_nothing(db_url: String) {
     let db = HubDb::connect(&db_url).await.unwrap();
     let hub_key = Arc::new(HubKey::generate().unwrap());
     let mut desk = Desk::new("desk-a", 20, ("A", 1, 999));
-    db.enrol_desk(&desk.key().public_hex(), "desk-a", now_ms())
+    db.enrol_desk(&desk.key().public_hex(), "desk-a", None, now_ms())
         .await
         .unwrap();
     desk.confirm_many(0..5, SMALL);
@@ -290,7 +290,7 @@ async fn a_bundle_uploaded_to_the_endpoint_is_imported(db_url: String) {
         let _ = stopped.await;
     }));
     let mut desk = Desk::new("desk-a", 20, ("A", 1, 999));
-    db.enrol_desk(&desk.key().public_hex(), "desk-a", now_ms())
+    db.enrol_desk(&desk.key().public_hex(), "desk-a", None, now_ms())
         .await
         .unwrap();
     desk.confirm_many(0..4, SMALL);

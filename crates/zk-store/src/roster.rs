@@ -174,6 +174,49 @@ fn find_registration(
     }
 }
 
+/// Writes `registration` (its personal fields sealed, `lookup` its ID number's lookup code) as a
+/// new row, or over the existing row with its id when `exists`, inside the caller's transaction.
+pub(crate) fn write_registration(
+    conn: &Connection,
+    key: &ArtefactKey,
+    registration: &Registration,
+    lookup: &str,
+    exists: bool,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let sealed = SealedFields::of(registration).seal(key, &registration.registration_id)?;
+    let values = params![
+        registration.registration_id,
+        registration.id_type.code(),
+        lookup,
+        NAME_PLACEHOLDER,
+        registration.sex.code(),
+        Option::<i64>::None,
+        BIRTH_PLACEHOLDER,
+        Option::<String>::None,
+        registration.district_code,
+        registration.major_code,
+        registration.major_name,
+        registration.level.code(),
+        registration.status.code(),
+        now.as_millis(),
+        sealed,
+    ];
+    let sql = if exists {
+        "UPDATE roster SET id_type = ?2, id_number = ?3, name = ?4, sex = ?5, ethnicity = ?6, \
+         birth_date = ?7, phone = ?8, district_code = ?9, major_code = ?10, major_name = ?11, \
+         level = ?12, status = ?13, updated_at = ?14, sealed = ?15 WHERE registration_id = ?1"
+    } else {
+        "INSERT INTO roster (registration_id, id_type, id_number, name, sex, ethnicity, birth_date, phone, \
+         district_code, major_code, major_name, level, status, imported_at, updated_at, sealed) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15)"
+    };
+    conn.prepare_cached(sql)
+        .and_then(|mut statement| statement.execute(values))
+        .map_err(StoreError::db("writing a registration"))?;
+    Ok(())
+}
+
 /// Normalises a number as typed or read: no whitespace, upper-case, 15-digit numbers converted.
 fn normalize_id_number(id_number: &str) -> String {
     let compact: String = id_number
@@ -205,14 +248,7 @@ impl Store {
         actor: &str,
         now: Timestamp,
     ) -> Result<ImportReport, StoreError> {
-        let size = std::fs::metadata(path).map_err(StoreError::io(path))?.len();
-        if size > self.import_limits.max_bytes {
-            return Err(StoreError::RosterTooLarge {
-                bytes: size,
-                limit: self.import_limits.max_bytes,
-            });
-        }
-        let bytes = std::fs::read(path).map_err(StoreError::io(path))?;
+        let bytes = roster_file::read_limited(path, self.import_limits)?;
         let format = RosterFormat::detect(path, &bytes);
         self.import_roster_bytes_as(&bytes, format, actor, now)
     }
@@ -267,20 +303,6 @@ impl Store {
             let mut owner_of_number = tx
                 .prepare_cached("SELECT registration_id FROM roster WHERE id_number = ?1")
                 .map_err(StoreError::db("checking the roster"))?;
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO roster (registration_id, id_type, id_number, name, sex, ethnicity, birth_date, phone, \
-                     district_code, major_code, major_name, level, status, imported_at, updated_at, sealed) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15)",
-                )
-                .map_err(StoreError::db("importing the roster"))?;
-            let mut update = tx
-                .prepare_cached(
-                    "UPDATE roster SET id_type = ?2, id_number = ?3, name = ?4, sex = ?5, ethnicity = ?6, \
-                     birth_date = ?7, phone = ?8, district_code = ?9, major_code = ?10, major_name = ?11, \
-                     level = ?12, status = ?13, updated_at = ?14, sealed = ?15 WHERE registration_id = ?1",
-                )
-                .map_err(StoreError::db("importing the roster"))?;
             for parsed_row in &parsed.rows {
                 let registration = &parsed_row.registration;
                 let locally_confirmed: Option<bool> = existing_by_id
@@ -311,34 +333,17 @@ impl Store {
                     // The import will be refused: only look for further problems.
                     continue;
                 }
-                let sealed = SealedFields::of(registration)
-                    .seal(&self.key, &registration.registration_id)?;
-                let values = params![
-                    registration.registration_id,
-                    registration.id_type.code(),
-                    lookup,
-                    NAME_PLACEHOLDER,
-                    registration.sex.code(),
-                    Option::<i64>::None,
-                    BIRTH_PLACEHOLDER,
-                    Option::<String>::None,
-                    registration.district_code,
-                    registration.major_code,
-                    registration.major_name,
-                    registration.level.code(),
-                    registration.status.code(),
-                    now.as_millis(),
-                    sealed,
-                ];
+                write_registration(
+                    &tx,
+                    &self.key,
+                    registration,
+                    &lookup,
+                    locally_confirmed.is_some(),
+                    now,
+                )?;
                 if locally_confirmed.is_some() {
-                    update
-                        .execute(values)
-                        .map_err(StoreError::db("importing the roster"))?;
                     report.updated += 1;
                 } else {
-                    insert
-                        .execute(values)
-                        .map_err(StoreError::db("importing the roster"))?;
                     report.inserted += 1;
                 }
             }

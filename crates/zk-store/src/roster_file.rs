@@ -1,8 +1,10 @@
 //! Reading a roster file (CSV or XLSX) into validated [`Registration`]s, or into a list of row
-//! errors that say what to fix. No database here: `roster.rs` writes what this returns.
+//! errors that say what to fix. No database here: `roster.rs` writes what this returns, and the
+//! hub's `zk hub roster import` reads its files through [`read_roster_file`].
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::path::Path;
 
 use zk_domain::id_number::redact;
 use zk_domain::{
@@ -634,6 +636,49 @@ pub(crate) fn decode_text(bytes: &[u8]) -> Result<Cow<'_, str>, StoreError> {
     encoding_rs::GB18030
         .decode_without_bom_handling_and_without_replacement(bytes)
         .ok_or(StoreError::RosterEncoding)
+}
+
+/// Reads and checks roster bytes without a store: every registration in file order, or the same
+/// errors an import into a store reports (bad cells, a registration id or ID number twice in the
+/// file). What the store adds on import (an ID number already held by another registration) is
+/// left to whoever stores the rows.
+pub fn parse_roster(
+    bytes: &[u8],
+    format: RosterFormat,
+    limits: ImportLimits,
+) -> Result<Vec<Registration>, StoreError> {
+    let parsed = parse(bytes, format, limits)?;
+    parsed.errors.into_result()?;
+    Ok(parsed
+        .rows
+        .into_iter()
+        .map(|row| row.registration)
+        .collect())
+}
+
+/// The bytes of a roster file, refused before reading when larger than `limits.max_bytes`.
+pub(crate) fn read_limited(path: &Path, limits: ImportLimits) -> Result<Vec<u8>, StoreError> {
+    let size = std::fs::metadata(path).map_err(StoreError::io(path))?.len();
+    if size > limits.max_bytes {
+        return Err(StoreError::RosterTooLarge {
+            bytes: size,
+            limit: limits.max_bytes,
+        });
+    }
+    std::fs::read(path).map_err(StoreError::io(path))
+}
+
+/// [`parse_roster`] on a file; the format comes from the extension, else from the content (see
+/// [`RosterFormat::detect`]). Returns the registrations, the format and the file's SHA-256.
+pub fn read_roster_file(
+    path: &Path,
+    limits: ImportLimits,
+) -> Result<(Vec<Registration>, RosterFormat, String), StoreError> {
+    use sha2::{Digest, Sha256};
+    let bytes = read_limited(path, limits)?;
+    let format = RosterFormat::detect(path, &bytes);
+    let registrations = parse_roster(&bytes, format, limits)?;
+    Ok((registrations, format, hex::encode(Sha256::digest(&bytes))))
 }
 
 pub(crate) fn parse(

@@ -26,6 +26,15 @@ pub enum SyncError {
         attempts: u32,
         last: String,
     },
+    /// The hub's TLS certificate is not trusted (or not for this name): retrying will not help.
+    #[error("the hub at {url} presented a TLS certificate this desk does not trust ({why}): pass --ca FILE with the site's CA certificate (PEM), or check the hub URL")]
+    Untrusted { url: String, why: String },
+    /// The extra CA certificate is unusable.
+    #[error("CA certificate: {0}; give the site CA's certificate as a PEM file")]
+    BadCa(String),
+    /// The hub has not placed this desk at a site, so it has no roster to pull.
+    #[error("the hub has this desk enrolled without a site: on the hub run `zk hub enrol-desk --pubkey KEY --site SITE`")]
+    NoSite,
     /// The hub URL is not usable.
     #[error("hub URL {url:?}: {why}")]
     BadUrl { url: String, why: String },

@@ -6,14 +6,17 @@
 //!   timestamp, nonce), checked against a replay window. Pure apart from key files.
 //! - [`plan`]: the pure planner: outbox pages → batches, hub answers → outbox updates. No I/O,
 //!   no clock.
-//! - `push` and `transport` (feature `http`): the reqwest/rustls client with timeouts, backoff
-//!   with jitter and resumption from the last acknowledged row, reporting progress as
-//!   [`SyncEvent`]s; it never prints.
+//! - [`roster`]: registrations ↔ their wire form (pure).
+//! - `push`, `pull` and `transport` (feature `http`): the reqwest/rustls client with timeouts,
+//!   backoff with jitter, an optional extra CA, and resumption from the last acknowledged row
+//!   (push), the last applied roster page (pull) or the persisted serial request, reporting
+//!   progress as [`SyncEvent`]s; it never prints.
 #![forbid(unsafe_code)]
 
 pub mod bundle;
 mod error;
 pub mod plan;
+pub mod roster;
 pub mod sign;
 pub mod wire;
 
@@ -21,6 +24,8 @@ pub mod wire;
 mod export;
 #[cfg(feature = "store")]
 mod outbox;
+#[cfg(feature = "http")]
+mod pull;
 #[cfg(feature = "http")]
 mod push;
 #[cfg(feature = "http")]
@@ -35,6 +40,10 @@ pub use sign::{AuthError, DeskKey, SignedHeaders, REPLAY_WINDOW_MS};
 pub use export::{apply_receipt, export_bundle, ExportReport, ReceiptReport};
 #[cfg(feature = "store")]
 pub use outbox::{DeskLedger, DeskOutbox, StoreOutbox};
+#[cfg(feature = "http")]
+pub use pull::{
+    pull_roster, request_serial_block, HeldBack, PullOptions, PullReport, SerialsReport,
+};
 #[cfg(feature = "http")]
 pub use push::{push, PushOptions, PushReport, SyncEvent};
 #[cfg(feature = "http")]

@@ -42,6 +42,18 @@ pub enum SyncEvent {
         delay_ms: u64,
         reason: String,
     },
+    /// A roster page applied; the site's cursor is now `cursor`.
+    RosterPage {
+        site: String,
+        rows: usize,
+        cursor: i64,
+    },
+    /// A serial block from the hub recorded.
+    SerialBlock {
+        block_id: String,
+        first: u32,
+        last: u32,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

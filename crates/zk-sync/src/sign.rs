@@ -1,6 +1,7 @@
 //! Ed25519 desk keys and request signatures.
 //!
-//! The signed string is `zk-sync-v1\n{METHOD}\n{path}\n{hex SHA-256 of the body}\n{timestamp ms}\n{nonce}`.
+//! The signed string is `zk-sync-v1\n{METHOD}\n{path}\n{hex SHA-256 of the body}\n{timestamp ms}\n{nonce}`,
+//! where `path` includes the query when there is one (`/v1/sites/S/roster?after=0&limit=500`).
 //! The hub checks the signature against the enrolled public key, the timestamp against
 //! [`REPLAY_WINDOW_MS`] either side of its own clock, and that the nonce is new within the window.
 

@@ -209,3 +209,80 @@ fn blob_packs_round_trip_and_refuse_damage() {
     assert!(decode_blob_pack(&pack[..20]).is_err());
     assert!(encode_blob_pack([("nothex", &b"x"[..])]).is_err());
 }
+
+fn entry() -> crate::wire::RosterEntry {
+    crate::wire::RosterEntry {
+        registration_id: "262420100001".into(),
+        id_type: "resident".into(),
+        id_number: "11010519491231002x".into(),
+        name: "赵敏".into(),
+        sex: "2".into(),
+        ethnicity: Some(1),
+        birth_date: "1949-12-31".into(),
+        phone: Some("13800138000".into()),
+        district_code: "4201".into(),
+        major_code: "C050201".into(),
+        major_name: "英语".into(),
+        level: "zhuanke".into(),
+        status: "registered".into(),
+    }
+}
+
+#[test]
+fn a_roster_entry_round_trips_and_hides_personal_fields() {
+    use crate::roster::{entry_of, registration_of};
+    let registration = registration_of(&entry()).unwrap();
+    assert_eq!(registration.id_number, "11010519491231002X");
+    let back = entry_of(&registration);
+    assert_eq!(registration_of(&back).unwrap(), registration);
+    assert_eq!(back.id_number, "11010519491231002X");
+    let shown = format!("{back:?}");
+    assert!(
+        !shown.contains("1101051949") && !shown.contains("赵敏"),
+        "{shown}"
+    );
+    // The canonical form is stable: the hub's change detection relies on it.
+    assert_eq!(back.canonical().unwrap(), back.clone().canonical().unwrap());
+    let mut renamed = back.clone();
+    renamed.name = "赵敏敏".into();
+    assert_ne!(renamed.canonical().unwrap().1, back.canonical().unwrap().1);
+}
+
+#[test]
+fn a_bad_roster_entry_is_refused_without_its_values() {
+    use crate::roster::registration_of;
+    let mut wrong_birth = entry();
+    wrong_birth.birth_date = "1950-01-01".into();
+    let why = registration_of(&wrong_birth).unwrap_err();
+    assert!(why.contains("birth_date") && !why.contains("1950"), "{why}");
+    let mut bad_sex = entry();
+    bad_sex.sex = "x".into();
+    assert!(registration_of(&bad_sex).unwrap_err().contains("sex"));
+}
+
+#[test]
+fn site_ids_queries_and_serial_requests_are_checked() {
+    use crate::wire::{is_valid_site, roster_query, SerialBlockRequest};
+    assert!(is_valid_site("site-4201_01.a"));
+    for bad in ["", "..", "a/b", "a b", "站点", &"x".repeat(65)] {
+        assert!(!is_valid_site(bad), "{bad:?}");
+    }
+    assert_eq!(
+        roster_query("s1", 42, 100),
+        "/v1/sites/s1/roster?after=42&limit=100"
+    );
+    let check = |district: &str, sitting: &str, size: u32| {
+        SerialBlockRequest {
+            district: district.into(),
+            sitting: sitting.into(),
+            size,
+        }
+        .check()
+    };
+    assert!(check("4201", "271", 1).is_ok());
+    assert!(check("4201", "272", 99_999).is_ok());
+    assert!(check("420", "271", 1).is_err());
+    assert!(check("4201", "273", 1).is_err());
+    assert!(check("4201", "271", 0).is_err());
+    assert!(check("4201", "271", 100_000).is_err());
+}

@@ -1,6 +1,8 @@
-//! The HTTP transport (reqwest over rustls): signs every request, times out, retries what may
-//! succeed later (connection errors, timeouts, 409, 429, 5xx) with exponential backoff and full
-//! jitter, and refuses at once what will not (other 4xx). It only moves bytes; the planner decides.
+//! The HTTP transport (reqwest over rustls): signs every request (path and query), times out,
+//! retries what may succeed later (connection errors, timeouts, 429, 5xx, and a 409 whose body
+//! says it is retryable) with exponential backoff and full jitter, and refuses at once what will
+//! not (other 4xx, an untrusted TLS certificate). Extra trusted roots (a site's private CA) come
+//! from a PEM file. It only moves bytes; the planner decides.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,9 +12,10 @@ use reqwest::{Method, StatusCode};
 use crate::push::SyncEvent;
 use crate::sign::{new_nonce, DeskKey};
 use crate::wire::{
-    blob_path, BatchRequest, BatchResponse, ErrorBody, MissingBlobsRequest, MissingBlobsResponse,
+    blob_path, roster_query, BatchRequest, BatchResponse, ErrorBody, MissingBlobsRequest,
+    MissingBlobsResponse, PingResponse, RosterPage, SerialBlockRequest, SerialBlockResponse,
     BATCHES_PATH, BLOB_PACK_PATH, DESK_HEADER, IDEMPOTENCY_KEY_HEADER, MISSING_BLOBS_PATH,
-    NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER,
+    NONCE_HEADER, PING_PATH, SERIAL_BLOCKS_PATH, SIGNATURE_HEADER, TIMESTAMP_HEADER,
 };
 use crate::SyncError;
 
@@ -96,6 +99,28 @@ impl HttpUpstream {
         clock: WallClock,
         retry: RetryPolicy,
     ) -> Result<HttpUpstream, SyncError> {
+        HttpUpstream::build(base_url, key, clock, retry, None)
+    }
+
+    /// Like [`HttpUpstream::new`], also trusting the certificates in `ca_pem` (one or more PEM
+    /// `CERTIFICATE` blocks: a site's private CA) beside the public roots.
+    pub fn with_ca(
+        base_url: &str,
+        key: DeskKey,
+        clock: WallClock,
+        retry: RetryPolicy,
+        ca_pem: &[u8],
+    ) -> Result<HttpUpstream, SyncError> {
+        HttpUpstream::build(base_url, key, clock, retry, Some(ca_pem))
+    }
+
+    fn build(
+        base_url: &str,
+        key: DeskKey,
+        clock: WallClock,
+        retry: RetryPolicy,
+        ca_pem: Option<&[u8]>,
+    ) -> Result<HttpUpstream, SyncError> {
         let trimmed = base_url.trim_end_matches('/');
         if !(trimmed.starts_with("http://") || trimmed.starts_with("https://")) {
             return Err(SyncError::BadUrl {
@@ -103,14 +128,23 @@ impl HttpUpstream {
                 why: "use http://HOST:PORT or https://HOST:PORT".into(),
             });
         }
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(retry.connect_timeout)
-            .timeout(retry.request_timeout)
-            .build()
-            .map_err(|error| SyncError::BadUrl {
-                url: base_url.to_owned(),
-                why: format!("cannot build the HTTP client: {error}"),
-            })?;
+            .timeout(retry.request_timeout);
+        if let Some(pem) = ca_pem {
+            let certificates = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|error| SyncError::BadCa(error.to_string()))?;
+            if certificates.is_empty() {
+                return Err(SyncError::BadCa("no CERTIFICATE block in it".into()));
+            }
+            for certificate in certificates {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
+        let client = builder.build().map_err(|error| SyncError::BadUrl {
+            url: base_url.to_owned(),
+            why: format!("cannot build the HTTP client: {error}"),
+        })?;
         Ok(HttpUpstream {
             client,
             base_url: trimmed.to_owned(),
@@ -156,7 +190,15 @@ impl HttpUpstream {
         }
         let response = match request.send().await {
             Ok(response) => response,
-            Err(error) => return Ok(Attempt::Retry(describe(&error))),
+            Err(error) => {
+                if let Some(why) = certificate_problem(&error) {
+                    return Err(SyncError::Untrusted {
+                        url: self.base_url.clone(),
+                        why,
+                    });
+                }
+                return Ok(Attempt::Retry(describe(&error)));
+            }
         };
         let status = response.status();
         let bytes = match response.bytes().await {
@@ -168,9 +210,14 @@ impl HttpUpstream {
             || status == StatusCode::CONFLICT
             || status == StatusCode::TOO_MANY_REQUESTS
         {
-            let message = serde_json::from_slice::<ErrorBody>(&bytes)
+            let body = serde_json::from_slice::<ErrorBody>(&bytes).ok();
+            // A 409 the hub calls final (serials used up) is an answer, not a busy key.
+            if status == StatusCode::CONFLICT && body.as_ref().is_some_and(|body| !body.retryable) {
+                return Ok(Attempt::Done(status, bytes));
+            }
+            let message = body
                 .map(|body| body.message)
-                .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned());
+                .unwrap_or_else(|| String::from_utf8_lossy(&bytes).into_owned());
             return Ok(Attempt::Retry(format!("{status}: {message}")));
         }
         Ok(Attempt::Done(status, bytes))
@@ -249,6 +296,55 @@ impl HttpUpstream {
             .map_err(|error| SyncError::protocol(format!("the hub's batch answer: {error}")))
     }
 
+    /// `GET /v1/ping`: the desk as the hub knows it (its site).
+    pub async fn ping(
+        &self,
+        events: &mut (dyn FnMut(SyncEvent) + Send),
+    ) -> Result<PingResponse, SyncError> {
+        let (status, bytes) = self.send(Method::GET, PING_PATH, &[], None, events).await?;
+        if !status.is_success() {
+            return Err(HttpUpstream::refused(status, &bytes));
+        }
+        serde_json::from_slice(&bytes)
+            .map_err(|error| SyncError::protocol(format!("the hub's ping answer: {error}")))
+    }
+
+    /// `GET /v1/sites/{site}/roster?after=…&limit=…`: one page of the site's roster.
+    pub async fn roster_page(
+        &self,
+        site: &str,
+        after: i64,
+        limit: u32,
+        events: &mut (dyn FnMut(SyncEvent) + Send),
+    ) -> Result<RosterPage, SyncError> {
+        let target = roster_query(site, after, limit);
+        let (status, bytes) = self.send(Method::GET, &target, &[], None, events).await?;
+        if !status.is_success() {
+            return Err(HttpUpstream::refused(status, &bytes));
+        }
+        serde_json::from_slice(&bytes)
+            .map_err(|error| SyncError::protocol(format!("the hub's roster page: {error}")))
+    }
+
+    /// `POST /v1/serial-blocks` under `key`: the same key always gets the same block.
+    pub async fn post_serial_block(
+        &self,
+        request: &SerialBlockRequest,
+        key: &str,
+        events: &mut (dyn FnMut(SyncEvent) + Send),
+    ) -> Result<SerialBlockResponse, SyncError> {
+        let body =
+            serde_json::to_vec(request).map_err(|error| SyncError::protocol(error.to_string()))?;
+        let (status, bytes) = self
+            .send(Method::POST, SERIAL_BLOCKS_PATH, &body, Some(key), events)
+            .await?;
+        if !status.is_success() {
+            return Err(HttpUpstream::refused(status, &bytes));
+        }
+        serde_json::from_slice(&bytes)
+            .map_err(|error| SyncError::protocol(format!("the hub's serial block: {error}")))
+    }
+
     /// `POST /v1/blobs/missing`: which of `hashes` the hub lacks.
     pub async fn missing_blobs(
         &self,
@@ -316,6 +412,31 @@ impl HttpUpstream {
             Err(HttpUpstream::refused(status, &answer))
         }
     }
+}
+
+/// The TLS certificate problem behind a failed request, if that is what failed.
+fn certificate_problem(error: &reqwest::Error) -> Option<String> {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(inner) = next {
+        if let Some(tls) = inner.downcast_ref::<rustls::Error>() {
+            return matches!(
+                tls,
+                rustls::Error::InvalidCertificate(_)
+                    | rustls::Error::NoCertificatesPresented
+                    | rustls::Error::InvalidCertRevocationList(_)
+            )
+            .then(|| tls.to_string());
+        }
+        // An io::Error's source() skips the error it wraps (rustls's, or another io::Error).
+        next = match inner.downcast_ref::<std::io::Error>() {
+            Some(io) => match io.get_ref() {
+                Some(wrapped) => Some(wrapped as &(dyn std::error::Error + 'static)),
+                None => inner.source(),
+            },
+            None => inner.source(),
+        };
+    }
+    None
 }
 
 fn describe(error: &reqwest::Error) -> String {

@@ -5,6 +5,11 @@
 //! [`NONCE_HEADER`], [`SIGNATURE_HEADER`]. `POST /v1/batches` also carries
 //! [`IDEMPOTENCY_KEY_HEADER`] (the IETF `Idempotency-Key` header): the same key with the same
 //! body gets the stored answer, with another body 422, while the first is still running 409.
+//! `POST /v1/serial-blocks` carries one too: the same key gets the same block again.
+//!
+//! Down: `GET /v1/sites/{site}/roster?after=CURSOR&limit=N` pages through a site's roster in the
+//! order of the hub's revision numbers ([`RosterPage`]); `POST /v1/serial-blocks`
+//! ([`SerialBlockRequest`] → [`SerialBlockResponse`]) allocates admission-number serials.
 
 use std::fmt;
 
@@ -25,6 +30,8 @@ pub const BLOB_PACK_TARGET_BYTES: usize = 4 * 1024 * 1024;
 pub const PING_PATH: &str = "/v1/ping";
 /// `POST`: an offline bundle (its own signature authenticates it); the answer is the receipt.
 pub const BUNDLES_PATH: &str = "/v1/bundles";
+pub const SERIAL_BLOCKS_PATH: &str = "/v1/serial-blocks";
+pub const SITES_PREFIX: &str = "/v1/sites/";
 
 pub const DESK_HEADER: &str = "x-zk-desk";
 pub const TIMESTAMP_HEADER: &str = "x-zk-timestamp";
@@ -42,6 +49,38 @@ pub const MAX_BUNDLE_BYTES: usize = 4 * 1024 * 1024 * 1024;
 /// `/v1/blobs/{sha256}`.
 pub fn blob_path(sha256: &str) -> String {
     format!("{BLOBS_PREFIX}{sha256}")
+}
+
+/// The largest roster page a hub sends (rows).
+pub const MAX_ROSTER_PAGE: u32 = 1000;
+/// The page size a desk asks for unless told otherwise.
+pub const DEFAULT_ROSTER_PAGE: u32 = 500;
+/// The highest admission-number serial (5 digits).
+pub const MAX_SERIAL: u32 = 99_999;
+
+/// `/v1/sites/{site}/roster` (the path only; the query carries `after` and `limit`).
+pub fn roster_path(site: &str) -> String {
+    format!("{SITES_PREFIX}{site}/roster")
+}
+
+/// `/v1/sites/{site}/roster?after=…&limit=…`: what the desk requests and signs.
+pub fn roster_query(site: &str, after: i64, limit: u32) -> String {
+    format!("{}?after={after}&limit={limit}", roster_path(site))
+}
+
+/// A site id: 1–64 characters of ASCII letters, digits, `-`, `_` and `.` (it is a path segment).
+pub fn is_valid_site(site: &str) -> bool {
+    (1..=64).contains(&site.len())
+        && site
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && site != "."
+        && site != ".."
+}
+
+/// An Idempotency-Key: 16 to 128 visible ASCII characters.
+pub fn is_valid_idempotency_key(key: &str) -> bool {
+    (16..=128).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())
 }
 
 /// Lower-case hex SHA-256.
@@ -150,6 +189,129 @@ pub struct MissingBlobsRequest {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MissingBlobsResponse {
     pub missing: Vec<String>,
+}
+
+/// `GET /v1/ping`: who the hub thinks this desk is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PingResponse {
+    /// The desk's public key, hex.
+    pub desk: String,
+    pub version: u32,
+    /// The site the desk is enrolled at (`zk hub enrol-desk --site`), if any.
+    #[serde(default)]
+    pub site: Option<String>,
+}
+
+/// One registration as the hub holds it, in the desk roster's codes: `id_type`
+/// (`resident`|`hmt_permit`|`foreign_permanent`), `sex` (GB/T 2261.1: `0`,`1`,`2`,`9`), `ethnicity`
+/// (two-digit code), `birth_date` (`YYYY-MM-DD`), `level` (`zhuanke`|`benke`), `status`
+/// (`registered`|`confirmed`|`cancelled`). `Debug` hides the personal fields.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterEntry {
+    pub registration_id: String,
+    pub id_type: String,
+    pub id_number: String,
+    pub name: String,
+    pub sex: String,
+    #[serde(default)]
+    pub ethnicity: Option<u8>,
+    pub birth_date: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+    pub district_code: String,
+    pub major_code: String,
+    pub major_name: String,
+    pub level: String,
+    pub status: String,
+}
+
+impl fmt::Debug for RosterEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RosterEntry")
+            .field("registration_id", &self.registration_id)
+            .field("id_type", &self.id_type)
+            .field("district_code", &self.district_code)
+            .field("major_code", &self.major_code)
+            .field("level", &self.level)
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RosterEntry {
+    /// The entry's canonical JSON and its SHA-256 (the hub's change detection).
+    pub fn canonical(&self) -> Result<(String, String), String> {
+        let json = serde_json::to_string(self)
+            .map_err(|error| format!("cannot encode a roster entry: {error}"))?;
+        let sha256 = sha256_hex(json.as_bytes());
+        Ok((json, sha256))
+    }
+}
+
+/// A roster row with the hub's revision number: a revision is given to a row each time it is
+/// imported with new content, and revisions only grow, so "everything after my cursor" includes
+/// every row changed since.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterRow {
+    pub revision: i64,
+    pub registration: RosterEntry,
+}
+
+/// One page of `GET /v1/sites/{site}/roster`: rows with `revision > after`, ascending. `next`
+/// is the cursor for the following request (the last row's revision, or `after` for an empty
+/// page); `more` says whether rows after `next` exist already.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterPage {
+    pub site: String,
+    pub rows: Vec<RosterRow>,
+    pub next: i64,
+    pub more: bool,
+}
+
+/// `POST /v1/serial-blocks` (with an `Idempotency-Key`): `size` serials for one exam district
+/// (4 digits) and sitting (3 digits).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SerialBlockRequest {
+    pub district: String,
+    pub sitting: String,
+    pub size: u32,
+}
+
+impl SerialBlockRequest {
+    /// Checks the shape: district 4 digits, sitting 2-digit year + 1 or 2, size 1–99 999.
+    pub fn check(&self) -> Result<(), String> {
+        let digits =
+            |text: &str, len: usize| text.len() == len && text.bytes().all(|b| b.is_ascii_digit());
+        if !digits(&self.district, 4) {
+            return Err(format!(
+                "district {:?} is not 4 digits (city 2 + county 2)",
+                self.district
+            ));
+        }
+        if !digits(&self.sitting, 3) || !self.sitting.ends_with(['1', '2']) {
+            return Err(format!(
+                "sitting {:?} is not a two-digit year followed by 1 (April) or 2 (October)",
+                self.sitting
+            ));
+        }
+        if self.size == 0 || self.size > MAX_SERIAL {
+            return Err(format!(
+                "size {} is not between 1 and {MAX_SERIAL}",
+                self.size
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The allocated block: serials `first..=last` of `district` and `sitting`, for this desk only.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SerialBlockResponse {
+    pub block_id: String,
+    pub district: String,
+    pub sitting: String,
+    pub first: u32,
+    pub last: u32,
 }
 
 /// Every error answer's body.

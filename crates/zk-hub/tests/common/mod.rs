@@ -46,6 +46,16 @@ pub fn id_number(region: &str, birth: &str, seq: usize) -> String {
     format!("{body}{check}")
 }
 
+/// Roster CSV with line `index + 1` (registration `index`) changed by `change`.
+pub fn edit_row(csv: &[u8], index: usize, change: impl Fn(&str) -> String) -> Vec<u8> {
+    let text = String::from_utf8(csv.to_vec()).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines[index + 1] = change(&lines[index + 1]);
+    let mut joined = lines.join("\n");
+    joined.push('\n');
+    joined.into_bytes()
+}
+
 /// `rows` registrations as roster CSV, and `(registration_id, id_number)` for each.
 pub fn roster(rows: usize) -> (Vec<u8>, Vec<(String, String)>) {
     let start = chrono::NaiveDate::from_ymd_opt(1980, 1, 1).unwrap();
@@ -115,6 +125,57 @@ impl Desk {
             ids,
             name: name.to_owned(),
         }
+    }
+
+    /// A desk with an empty roster and no serial block (what the hub will provide).
+    pub fn bare(name: &str) -> Desk {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let key_path = dir.path().join("desk-sign.key");
+        Desk {
+            dir,
+            store,
+            key_path,
+            ids: Vec::new(),
+            name: name.to_owned(),
+        }
+    }
+
+    /// Pulls the roster of its site from the hub.
+    pub async fn pull(
+        &mut self,
+        url: &str,
+        options: &zk_sync::PullOptions,
+    ) -> Result<zk_sync::PullReport, SyncError> {
+        let upstream = self.upstream(url, Arc::new(now_ms));
+        zk_sync::pull_roster(&mut self.store, &upstream, options, &mut |_| {}).await
+    }
+
+    /// Asks the hub for a serial block and records it.
+    pub async fn serials(
+        &mut self,
+        url: &str,
+        district: &str,
+        sitting: &str,
+        size: u32,
+    ) -> Result<zk_sync::SerialsReport, SyncError> {
+        let upstream = self.upstream(url, Arc::new(now_ms));
+        self.serials_with(&upstream, district, sitting, size).await
+    }
+
+    pub async fn serials_with(
+        &mut self,
+        upstream: &HttpUpstream,
+        district: &str,
+        sitting: &str,
+        size: u32,
+    ) -> Result<zk_sync::SerialsReport, SyncError> {
+        let request = zk_sync::wire::SerialBlockRequest {
+            district: district.to_owned(),
+            sitting: sitting.to_owned(),
+            size,
+        };
+        zk_sync::request_serial_block(&mut self.store, upstream, &request, "hub", &mut |_| {}).await
     }
 
     pub fn key(&self) -> DeskKey {
@@ -243,20 +304,37 @@ impl RunningHub {
     }
 
     pub async fn start_on(db_url: &str, listen: &str) -> RunningHub {
+        RunningHub::start_with(db_url, listen, None).await
+    }
+
+    /// Over HTTPS with this server configuration (see [`TestPki`]).
+    pub async fn start_tls(db_url: &str, tls: Arc<rustls::ServerConfig>) -> RunningHub {
+        RunningHub::start_with(db_url, "127.0.0.1:0", Some(tls)).await
+    }
+
+    async fn start_with(
+        db_url: &str,
+        listen: &str,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> RunningHub {
         let db = HubDb::connect(db_url).await.unwrap();
         let listener = tokio::net::TcpListener::bind(listen).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let state = Arc::new(HubState::with_system_clock(db.clone()));
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let task = tokio::spawn(async move {
-            zk_hub::serve(listener, state, async {
+            let shutdown = async {
                 let _ = stopped.await;
-            })
-            .await
+            };
+            match tls {
+                Some(tls) => zk_hub::serve_tls(listener, tls, state, shutdown).await,
+                None => zk_hub::serve(listener, state, shutdown).await,
+            }
             .unwrap();
         });
         RunningHub {
-            url: format!("http://{addr}"),
+            url: format!("{scheme}://{addr}"),
             addr,
             db,
             stop: Some(stop),
@@ -265,11 +343,39 @@ impl RunningHub {
     }
 
     pub async fn enrol(&self, desk: &Desk) {
-        assert!(self
-            .db
-            .enrol_desk(&desk.key().public_hex(), &desk.name, now_ms())
+        assert_eq!(
+            self.db
+                .enrol_desk(&desk.key().public_hex(), &desk.name, None, now_ms())
+                .await
+                .unwrap(),
+            zk_hub::Enrolment::Enrolled
+        );
+    }
+
+    /// Imports roster CSV bytes (the desk's format) as `site`'s roster.
+    pub async fn import_roster(&self, site: &str, csv: &[u8]) -> zk_hub::RosterImport {
+        let registrations =
+            zk_store::parse_roster(csv, RosterFormat::Csv, zk_store::ImportLimits::default())
+                .unwrap();
+        let entries: Vec<_> = registrations
+            .iter()
+            .map(zk_sync::roster::entry_of)
+            .collect();
+        self.db
+            .import_roster(site, &entries, now_ms())
             .await
-            .unwrap());
+            .unwrap()
+    }
+
+    /// Enrols the desk at `site` (the roster it may pull).
+    pub async fn enrol_at(&self, desk: &Desk, site: &str) {
+        assert_eq!(
+            self.db
+                .enrol_desk(&desk.key().public_hex(), &desk.name, Some(site), now_ms())
+                .await
+                .unwrap(),
+            zk_hub::Enrolment::Enrolled
+        );
     }
 
     /// Stops serving (the database stays).
@@ -282,6 +388,50 @@ impl RunningHub {
             let _ = task.await;
         }
         self.db.clone()
+    }
+}
+
+/// A private CA and a hub certificate it signed for `localhost` and 127.0.0.1, as PEM files.
+pub struct TestPki {
+    pub dir: tempfile::TempDir,
+    pub ca_pem: String,
+    pub cert_path: PathBuf,
+    pub key_path: PathBuf,
+}
+
+impl TestPki {
+    pub fn new() -> TestPki {
+        use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "zk test site CA");
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let ca_key = KeyPair::generate().unwrap();
+        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = Issuer::new(ca_params, ca_key);
+        let mut hub_params =
+            CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()]).unwrap();
+        hub_params
+            .distinguished_name
+            .push(DnType::CommonName, "zk test hub");
+        let hub_key = KeyPair::generate().unwrap();
+        let hub_cert = hub_params.signed_by(&hub_key, &issuer).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let cert_path = dir.path().join("hub.pem");
+        let key_path = dir.path().join("hub.key");
+        std::fs::write(&cert_path, hub_cert.pem()).unwrap();
+        std::fs::write(&key_path, hub_key.serialize_pem()).unwrap();
+        TestPki {
+            dir,
+            ca_pem: ca_cert.pem(),
+            cert_path,
+            key_path,
+        }
+    }
+
+    pub fn server_config(&self) -> Arc<rustls::ServerConfig> {
+        zk_hub::load_tls_config(&self.cert_path, &self.key_path).unwrap()
     }
 }
 

@@ -6,6 +6,7 @@ mod artefacts;
 mod audit;
 mod common;
 mod confirm;
+mod hub;
 mod roster;
 mod security;
 mod sessions;
