@@ -45,6 +45,7 @@ on_both_backends!(
     lost_answer_after_commit_resends_and_gets_the_stored_answer,
     replayed_and_reordered_batches_store_each_record_once,
     idempotency_key_reuse_is_422_and_a_running_key_is_409,
+    concurrent_sends_of_one_key_apply_once,
     tampered_or_unknown_signatures_are_refused,
     clock_skew_of_ten_minutes_is_inside_the_window,
     conflicts_are_kept_flagged_and_listed,
@@ -449,6 +450,196 @@ async fn idempotency_key_reuse_is_422_and_a_running_key_is_409(db_url: String) {
     .await;
     assert_eq!(status, 400);
     assert_eq!(hub.db.stats().await.unwrap().confirmations, 2);
+    hub.stop().await;
+}
+
+/// The same batch sent many times at once under one key: each answer is the stored answer (200)
+/// or "still running" (409), every 200 is the same answer, and every record is stored once.
+async fn concurrent_sends_of_one_key_apply_once(db_url: String) {
+    let hub = RunningHub::start(&db_url).await;
+    let per_round = 40usize;
+    let rounds = 4usize;
+    let mut desk = Desk::new("desk-a", per_round * rounds, ("A", 1, 9999));
+    hub.enrol(&desk).await;
+    desk.confirm_many(0..per_round * rounds, SMALL);
+    let client = reqwest::Client::new();
+    let key = desk.key();
+    let mut conflicts_seen = 0usize;
+    for round in 0..rounds {
+        let seqs: Vec<i64> = (1..=per_round as i64)
+            .map(|s| s + (round * per_round) as i64)
+            .collect();
+        let rows = rows_of(&desk, &seqs);
+        upload_blobs(&mut desk, &hub.url, &rows).await;
+        let batch = open_batch(&seqs);
+        let body = serde_json::to_vec(&build_request(&batch, &rows).unwrap()).unwrap();
+        let sends = (0..12).map(|_| {
+            let (client, url, key, body, idem) = (
+                client.clone(),
+                hub.url.clone(),
+                desk.key(),
+                body.clone(),
+                batch.key.clone(),
+            );
+            tokio::spawn(async move {
+                raw(
+                    &client,
+                    &url,
+                    &key,
+                    "POST",
+                    wire::BATCHES_PATH,
+                    &body,
+                    Some(&idem),
+                    now_ms(),
+                    |_| {},
+                )
+                .await
+            })
+        });
+        let handles: Vec<_> = sends.collect();
+        let mut answers: Vec<(u16, String)> = Vec::new();
+        for handle in handles {
+            answers.push(handle.await.unwrap());
+        }
+        let stored: Vec<&String> = answers
+            .iter()
+            .filter(|(status, _)| *status == 200)
+            .map(|(_, body)| body)
+            .collect();
+        for (status, body) in &answers {
+            assert!(*status == 200 || *status == 409, "{status}: {body}");
+        }
+        conflicts_seen += answers.iter().filter(|(status, _)| *status == 409).count();
+        assert!(!stored.is_empty(), "no send got the answer: {answers:?}");
+        assert!(stored.iter().all(|body| *body == stored[0]));
+        let answer: BatchResponse = serde_json::from_str(stored[0]).unwrap();
+        assert_eq!(answer.acks.len(), per_round);
+        assert!(answer
+            .acks
+            .iter()
+            .all(|ack| ack.status == AckStatus::Stored));
+        // Once the first send finished, a resend gets the stored answer.
+        let (status, again) = raw(
+            &client,
+            &hub.url,
+            &key,
+            "POST",
+            wire::BATCHES_PATH,
+            &body,
+            Some(&batch.key),
+            now_ms(),
+            |_| {},
+        )
+        .await;
+        assert_eq!((status, &again), (200, stored[0]));
+        assert_eq!(
+            hub.db.stats().await.unwrap().confirmations as usize,
+            per_round * (round + 1)
+        );
+    }
+    // How often a send lost the race depends on timing (a SQLite hub has one connection and
+    // mostly serialises them); `a_send_while_the_batch_runs_is_409` forces the overlap.
+    eprintln!("{conflicts_seen} of {} sends were told 409", rounds * 12);
+    assert!(hub.db.conflicts().await.unwrap().is_empty());
+    hub.stop().await;
+}
+
+/// PostgreSQL (hubs may run side by side): while one send of a batch is blocked inside its
+/// transaction (another session holds the confirmations table), a second send with the same key
+/// is told 409 at once; the first then completes, and a resend gets its stored answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_while_the_batch_runs_is_409() {
+    use sqlx::Connection;
+    let db_url = common::postgres_url().await;
+    let hub = RunningHub::start(&db_url).await;
+    let mut desk = Desk::new("desk-a", 10, ("A", 1, 999));
+    hub.enrol(&desk).await;
+    desk.confirm_many(0..5, SMALL);
+    let rows = rows_of(&desk, &[1, 2, 3, 4, 5]);
+    upload_blobs(&mut desk, &hub.url, &rows).await;
+    let batch = open_batch(&[1, 2, 3, 4, 5]);
+    let body = serde_json::to_vec(&build_request(&batch, &rows).unwrap()).unwrap();
+
+    let mut blocker = sqlx::AnyConnection::connect(&db_url).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut blocker).await.unwrap();
+    sqlx::query("LOCK TABLE confirmations IN EXCLUSIVE MODE")
+        .execute(&mut blocker)
+        .await
+        .unwrap();
+    let first = {
+        let (url, key, body, idem) = (hub.url.clone(), desk.key(), body.clone(), batch.key.clone());
+        tokio::spawn(async move {
+            raw(
+                &reqwest::Client::new(),
+                &url,
+                &key,
+                "POST",
+                wire::BATCHES_PATH,
+                &body,
+                Some(&idem),
+                now_ms(),
+                |_| {},
+            )
+            .await
+        })
+    };
+    // Wait until the first send holds the key.
+    let mut probe = sqlx::AnyConnection::connect(&db_url).await.unwrap();
+    let mut held = false;
+    for _ in 0..500 {
+        let running: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM idempotency WHERE batch_key = $1 AND state = 'running'",
+        )
+        .bind(&batch.key)
+        .fetch_one(&mut probe)
+        .await
+        .unwrap();
+        if running == 1 {
+            held = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(held, "the first send never claimed its key");
+    let client = reqwest::Client::new();
+    let key = desk.key();
+    let (status, answer) = raw(
+        &client,
+        &hub.url,
+        &key,
+        "POST",
+        wire::BATCHES_PATH,
+        &body,
+        Some(&batch.key),
+        now_ms(),
+        |_| {},
+    )
+    .await;
+    assert_eq!(status, 409, "{answer}");
+    assert!(answer.contains("in_progress"), "{answer}");
+    assert!(
+        !first.is_finished(),
+        "the first send did not wait for the lock"
+    );
+    assert_eq!(hub.db.stats().await.unwrap().confirmations, 0);
+
+    sqlx::query("COMMIT").execute(&mut blocker).await.unwrap();
+    let (status, stored) = first.await.unwrap();
+    assert_eq!(status, 200, "{stored}");
+    let (status, again) = raw(
+        &client,
+        &hub.url,
+        &key,
+        "POST",
+        wire::BATCHES_PATH,
+        &body,
+        Some(&batch.key),
+        now_ms(),
+        |_| {},
+    )
+    .await;
+    assert_eq!((status, again), (200, stored));
+    assert_eq!(hub.db.stats().await.unwrap().confirmations, 5);
     hub.stop().await;
 }
 
