@@ -12,10 +12,7 @@ fn policy() -> MatchPolicy {
 
 fn frames(count: usize) -> Vec<Frame> {
     (0..count)
-        .map(|i| Frame {
-            image: RgbImage::from_pixel(64, 48, Rgb([20, 60, 200])),
-            captured_at_ms: i as u64 * 100,
-        })
+        .map(|i| Frame::now(RgbImage::from_pixel(64, 48, Rgb([20, 60, 200])), i as u64 * 100))
         .collect()
 }
 
@@ -37,11 +34,8 @@ fn liveness(matcher: &mut SimFaceMatcher, id_photo: Option<&[u8]>) -> Verdict {
     };
     let challenge =
         Challenge::from_digits(&[1, 2, 3, 4, 5, 6], zk_domain::Timestamp::from_millis(0)).unwrap();
-    let clip = LivenessClip {
-        frames: &frames,
-        audio: &audio,
-        challenge: &challenge,
-    };
+    let recorded = crate::clip::RecordedClip::aligned(frames, audio);
+    let clip = recorded.liveness(&challenge);
     matcher.check_liveness(&clip, id_photo, &policy()).unwrap()
 }
 
@@ -119,11 +113,8 @@ fn an_empty_script_is_an_error_not_a_pass() {
     };
     let challenge =
         Challenge::from_digits(&[1, 2, 3, 4], zk_domain::Timestamp::from_millis(0)).unwrap();
-    let clip = LivenessClip {
-        frames: &frames,
-        audio: &audio,
-        challenge: &challenge,
-    };
+    let recorded = crate::clip::RecordedClip::aligned(frames, audio);
+    let clip = recorded.liveness(&challenge);
     assert!(matches!(
         matcher.check_liveness(&clip, Some(&[1]), &policy()),
         Err(AppError::Config(_))
@@ -136,12 +127,12 @@ fn photo_check_crops_to_spec_and_honours_declined_consent() {
         photo_distance: 0.9,
         ..scores()
     });
-    let frame = Frame {
-        image: RgbImage::from_fn(1280, 720, |x, y| {
+    let frame = Frame::now(
+        RgbImage::from_fn(1280, 720, |x, y| {
             Rgb([(x % 256) as u8, (y % 256) as u8, ((x * y) % 256) as u8])
         }),
-        captured_at_ms: 0,
-    };
+        0,
+    );
     let check = matcher
         .check_photo(&frame, Some(&[1]), true, &policy())
         .unwrap();
@@ -168,10 +159,7 @@ fn photo_check_crops_to_spec_and_honours_declined_consent() {
 
 #[test]
 fn tiny_frames_are_an_error() {
-    let frame = Frame {
-        image: RgbImage::new(4, 4),
-        captured_at_ms: 0,
-    };
+    let frame = Frame::now(RgbImage::new(4, 4), 0);
     assert!(matches!(
         crop_to_spec(&frame.image),
         Err(AppError::Image(_))
