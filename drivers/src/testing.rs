@@ -86,9 +86,7 @@ pub fn answer(status: crate::id_card::frame::Status, data: &[u8]) -> Vec<u8> {
 pub fn faces_dir() -> PathBuf {
     let dir = std::env::var_os("ZK_FACES_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/faces")
-        });
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/faces"));
     assert!(
         dir.join("pairs.csv").is_file(),
         "fixture missing: the dev face set {} has no pairs.csv; point ZK_FACES_DIR at it",
@@ -124,14 +122,9 @@ pub fn real_frame() -> RgbImage {
         (photo.width() as f32 * scale).ceil() as u32,
         (photo.height() as f32 * scale).ceil() as u32,
     );
-    let scaled = image::imageops::resize(
-        &photo,
-        width,
-        height,
-        image::imageops::FilterType::Triangle,
-    );
-    image::imageops::crop_imm(&scaled, (width - 640) / 2, (height - 480) / 2, 640, 480)
-        .to_image()
+    let scaled =
+        image::imageops::resize(&photo, width, height, image::imageops::FilterType::Triangle);
+    image::imageops::crop_imm(&scaled, (width - 640) / 2, (height - 480) / 2, 640, 480).to_image()
 }
 
 /// `image` as a baseline JPEG of `quality`, as an MJPEG camera sends a frame.

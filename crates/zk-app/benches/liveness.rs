@@ -49,8 +49,12 @@ fn faces_dir() -> PathBuf {
 
 fn reading() -> AudioClip {
     let path = repo_root().join("tests/fixtures/speech/d03-558203.wav");
-    let bytes = std::fs::read(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}; run scripts/make-speech-fixtures.sh", path.display()));
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; run scripts/make-speech-fixtures.sh",
+            path.display()
+        )
+    });
     let mut audio = AudioClip::from_wav_bytes(&bytes).unwrap();
     audio.samples.resize(16_000 * SECS, 0);
     audio
@@ -147,8 +151,10 @@ fn bench(c: &mut Criterion) {
         b.iter(|| judge.judge(&clip.liveness(&challenge)).unwrap())
     });
 
-    let mut matcher =
-        VisionFaceMatcher::new(verifier.clone(), Box::new(SpeechLiveness::open(&models).unwrap()));
+    let mut matcher = VisionFaceMatcher::new(
+        verifier.clone(),
+        Box::new(SpeechLiveness::open(&models).unwrap()),
+    );
     let verdict = matcher
         .check_liveness(&clip.liveness(&challenge), Some(&id), &policy)
         .unwrap();

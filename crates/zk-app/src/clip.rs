@@ -251,7 +251,9 @@ impl std::fmt::Debug for ClipArtefact {
 impl ClipArtefact {
     pub fn parse(bytes: &[u8]) -> Result<ClipArtefact, AppError> {
         let bad = |why: &str| AppError::Image(format!("not a liveness clip artefact: {why}"));
-        let rest = bytes.strip_prefix(MAGIC).ok_or_else(|| bad("no ZKCLIP01 header"))?;
+        let rest = bytes
+            .strip_prefix(MAGIC)
+            .ok_or_else(|| bad("no ZKCLIP01 header"))?;
         let (length, rest) = rest.split_at_checked(4).ok_or_else(|| bad("cut short"))?;
         let length = u32::from_le_bytes([length[0], length[1], length[2], length[3]]) as usize;
         let (json, data) = rest
@@ -334,10 +336,7 @@ pub fn record(
         let (kept, to_encode) = std::sync::mpsc::channel::<Frame>();
         let audio = scope.spawn(move || {
             let result = microphone.record_timed(samples, microphone_timeout);
-            state.store(
-                if result.is_ok() { DONE } else { FAILED },
-                Ordering::SeqCst,
-            );
+            state.store(if result.is_ok() { DONE } else { FAILED }, Ordering::SeqCst);
             result
         });
         // JPEG encoding on a third thread, so it never delays the next frame.
@@ -350,7 +349,8 @@ pub fn record(
                 })
                 .collect::<Vec<_>>()
         });
-        let video = scope.spawn(move || capture_frames(camera, origin, settings, every, state, kept));
+        let video =
+            scope.spawn(move || capture_frames(camera, origin, settings, every, state, kept));
         (audio.join(), video.join(), encoder.join())
     });
     let thread_died = |device: &'static str| CaptureError {
@@ -422,19 +422,23 @@ fn capture_frames(
 ) -> Result<(), DeviceError> {
     let end = origin + settings.duration;
     let hard_end = end + settings.max_overrun;
-    let mut index = 0usize;
+    // Frames to skip before the next one is kept.
+    let mut skip = 0usize;
     loop {
         if microphone.load(Ordering::SeqCst) == FAILED {
             return Ok(());
         }
         let frame = camera.frame()?;
         let at = frame.captured_at;
-        if index % every == 0 && kept.send(frame).is_err() {
-            return Err(DeviceError::Disconnected {
-                device: zk_drivers::Device::Camera,
-            });
+        if skip == 0 {
+            skip = every.max(1);
+            if kept.send(frame).is_err() {
+                return Err(DeviceError::Disconnected {
+                    device: zk_drivers::Device::Camera,
+                });
+            }
         }
-        index += 1;
+        skip -= 1;
         if at >= hard_end || (at >= end && microphone.load(Ordering::SeqCst) != RUNNING) {
             return Ok(());
         }

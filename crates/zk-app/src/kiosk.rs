@@ -16,11 +16,11 @@ use zk_domain::{RetentionPolicy, Role, StaffAction, StaffPolicy, StaffSession};
 use zk_drivers::{Camera, DeviceError, DeviceErrorKind, IdCardReader, Microphone, SignaturePad};
 use zk_store::{NewOperator, Operator, RotationReport, SessionId, Store, StoreError};
 
+use crate::clip::{self, RecordSettings};
 use crate::clock::Clock;
 use crate::config::AppConfig;
 use crate::consent::ConsentText;
 use crate::error::AppError;
-use crate::clip::{self, RecordSettings};
 use crate::matcher::FaceMatcher;
 use crate::retention::{self, PurgeReport};
 use crate::staff::{StaffCommand, StaffToken};

@@ -421,7 +421,10 @@ fn a_late_microphone_is_measured_and_lip_sync_uses_the_real_offsets() {
     );
     assert!((-450..=-370).contains(&recorded.frame_times_ms[0]));
     let last = recorded.frame_times_ms[recorded.frame_times_ms.len() - 1];
-    assert!(last >= 4_850, "frames cover the whole audio: last at {last} ms");
+    assert!(
+        last >= 4_850,
+        "frames cover the whole audio: last at {last} ms"
+    );
 
     let mut matcher = matcher();
     let (verdict, _) = judge(&mut matcher, &recorded, &digits, None);
@@ -431,7 +434,10 @@ fn a_late_microphone_is_measured_and_lip_sync_uses_the_real_offsets() {
         Decision::Review(ReasonCode::PhotoUnavailable),
         "{verdict:?}"
     );
-    assert!(score(&verdict, "lip_sync_lag_ms").abs() <= 100.0, "{verdict:?}");
+    assert!(
+        score(&verdict, "lip_sync_lag_ms").abs() <= 100.0,
+        "{verdict:?}"
+    );
 
     let assumed = RecordedClip::aligned(recorded.frames.clone(), recorded.audio.clone());
     let (verdict, _) = judge(&mut matcher, &assumed, &digits, None);

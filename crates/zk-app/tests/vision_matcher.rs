@@ -256,7 +256,12 @@ fn a_second_face_or_no_face_fails_the_one_face_rule() {
     );
 
     let empty: Vec<Frame> = (0..12)
-        .map(|index| Frame::now(RgbImage::from_pixel(640, 480, Rgb([40, 90, 200])), index * 66))
+        .map(|index| {
+            Frame::now(
+                RgbImage::from_pixel(640, 480, Rgb([40, 90, 200])),
+                index * 66,
+            )
+        })
         .collect();
     let verdict = check(&mut matcher, &empty, Some(&id));
     assert_eq!(verdict.decision, Decision::Fail(ReasonCode::NoFace));
@@ -271,11 +276,20 @@ fn a_face_outside_the_guide_box_too_far_or_too_near_fails_with_what_to_do() {
     let mut matcher = matcher(Box::new(ScriptedLiveness::with_default(live_scores(0.6))));
     let cases = [
         // Sitting off to the side: the face's centre is left of the box (x < 128).
-        (frames_at("Barack_Obama/2.jpg", 170.0, 95.0, 240.0), ReasonCode::FaceOutsideGuide),
+        (
+            frames_at("Barack_Obama/2.jpg", 170.0, 95.0, 240.0),
+            ReasonCode::FaceOutsideGuide,
+        ),
         // Too far back: 90 px of 640.
-        (frames_at("Barack_Obama/2.jpg", 90.0, 320.0, 240.0), ReasonCode::FaceTooFar),
+        (
+            frames_at("Barack_Obama/2.jpg", 90.0, 320.0, 240.0),
+            ReasonCode::FaceTooFar,
+        ),
         // Leaning into the camera: 420 px of 640.
-        (frames_at("Barack_Obama/2.jpg", 420.0, 320.0, 240.0), ReasonCode::FaceTooNear),
+        (
+            frames_at("Barack_Obama/2.jpg", 420.0, 320.0, 240.0),
+            ReasonCode::FaceTooNear,
+        ),
     ];
     for (frames, expected) in cases {
         let verdict = check(&mut matcher, &frames, Some(&id));
@@ -326,7 +340,12 @@ fn the_sharpest_in_box_frames_are_compared() {
     let face = verifier().detector().detect(&sharp[0].image).unwrap()[0];
     let blurred: Vec<Frame> = sharp
         .iter()
-        .map(|frame| Frame::now(image::imageops::blur(&frame.image, 3.5), frame.captured_at_ms))
+        .map(|frame| {
+            Frame::now(
+                image::imageops::blur(&frame.image, 3.5),
+                frame.captured_at_ms,
+            )
+        })
         .collect();
     let gray = |frame: &Frame| DynamicImage::ImageRgb8(frame.image.clone()).into_luma8();
     let crisp = zk_app::matcher::guide::face_sharpness(&gray(&sharp[0]), &face);

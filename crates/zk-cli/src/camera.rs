@@ -40,7 +40,9 @@ pub fn list(json: bool) -> Result<(), CliError> {
     for camera in &cameras {
         println!("{}  {}  {}", camera.index, camera.name, camera.description);
     }
-    println!("(set drivers.camera.backend = \"nokhwa\" and drivers.camera.device to an index or name)");
+    println!(
+        "(set drivers.camera.backend = \"nokhwa\" and drivers.camera.device to an index or name)"
+    );
     Ok(())
 }
 
@@ -72,10 +74,7 @@ pub fn snap(
         }
         None => {
             let assets = zk_app::assets::locate(config.assets_dir.as_deref())?;
-            let camera = config
-                .drivers
-                .open_camera(&assets)
-                .map_err(device_error)?;
+            let camera = config.drivers.open_camera(&assets).map_err(device_error)?;
             let source = match config.drivers.camera.backend {
                 Backend::Sim => "the simulated camera (drivers.camera.backend = \"sim\")".into(),
                 _ => format!(

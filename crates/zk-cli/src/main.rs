@@ -4,10 +4,10 @@
 #![forbid(unsafe_code)]
 
 mod admin;
+mod camera;
 mod card;
 mod commands;
 mod face;
-mod camera;
 mod mic;
 mod output;
 mod photo;

@@ -105,7 +105,10 @@ fn camera_snap_saves_a_frame_of_the_configured_camera() {
         .map(|(a, b)| u64::from(a.abs_diff(*b)))
         .sum();
     let mean = difference as f64 / saved.as_raw().len() as f64;
-    assert!(mean < 4.0, "the saved JPEG is the camera's frame: {mean:.2}");
+    assert!(
+        mean < 4.0,
+        "the saved JPEG is the camera's frame: {mean:.2}"
+    );
 
     let output = zk(&["camera", "snap", "--warmup", "1000", "--out", "x.jpg"]);
     assert!(!output.status.success());

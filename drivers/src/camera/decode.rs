@@ -228,7 +228,7 @@ const STANDARD_DHT: [u8; 416] = {
 /// Decodes packed YUYV 4:2:2 (`Y0 U Y1 V`) with BT.601 limited-range coefficients (what UVC
 /// webcams send), in integer arithmetic.
 pub fn yuyv_to_rgb(width: u32, height: u32, bytes: &[u8]) -> Result<RgbImage, DeviceError> {
-    if width == 0 || height == 0 || width % 2 != 0 {
+    if width == 0 || height == 0 || width & 1 == 1 {
         return Err(DeviceError::corrupt(
             DEVICE,
             format!("a YUYV frame of {width}×{height} (the width must be even and not 0)"),

@@ -118,7 +118,9 @@ impl ThreadedCamera {
                 }
                 .run();
             })
-            .map_err(|error| DeviceError::corrupt(DEVICE, format!("starting its thread: {error}")))?;
+            .map_err(|error| {
+                DeviceError::corrupt(DEVICE, format!("starting its thread: {error}"))
+            })?;
         let format = match opened.recv_timeout(timeout) {
             Ok(result) => result?,
             Err(RecvTimeoutError::Timeout) => return Err(DeviceError::timeout(DEVICE, timeout)),
@@ -149,7 +151,9 @@ impl Camera for ThreadedCamera {
         match answer.recv_timeout(self.timeout) {
             Ok(result) => result,
             Err(RecvTimeoutError::Timeout) => Err(DeviceError::timeout(DEVICE, self.timeout)),
-            Err(RecvTimeoutError::Disconnected) => Err(DeviceError::Disconnected { device: DEVICE }),
+            Err(RecvTimeoutError::Disconnected) => {
+                Err(DeviceError::Disconnected { device: DEVICE })
+            }
         }
     }
 
@@ -213,20 +217,16 @@ impl Worker {
                     self.errors_in_a_row = 0;
                     let epoch = *self.epoch.get_or_insert(at);
                     if self.waiting.is_some() {
-                        let result = decode_frame(
-                            format.pixel_format,
-                            format.width,
-                            format.height,
-                            &bytes,
-                        )
-                        .map(|image| Frame {
-                            image,
-                            captured_at: at,
-                            captured_at_ms: u64::try_from(
-                                at.saturating_duration_since(epoch).as_millis(),
-                            )
-                            .unwrap_or(u64::MAX),
-                        });
+                        let result =
+                            decode_frame(format.pixel_format, format.width, format.height, &bytes)
+                                .map(|image| Frame {
+                                    image,
+                                    captured_at: at,
+                                    captured_at_ms: u64::try_from(
+                                        at.saturating_duration_since(epoch).as_millis(),
+                                    )
+                                    .unwrap_or(u64::MAX),
+                                });
                         self.answer(result);
                     }
                 }

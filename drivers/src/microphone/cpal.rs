@@ -251,7 +251,9 @@ fn first_frame_instant(arrived: Instant, latency: Duration, frames: usize, rate:
     } else {
         latency
     };
-    arrived.checked_sub(back.min(MAX_LATENCY)).unwrap_or(arrived)
+    arrived
+        .checked_sub(back.min(MAX_LATENCY))
+        .unwrap_or(arrived)
 }
 
 /// Records `needed` mono frames at the device's rate, mixed down and scaled to i16, and when the
@@ -291,12 +293,8 @@ where
                 if already == 0 {
                     let stamp = info.timestamp();
                     let latency = stamp.callback.duration_since(stamp.capture);
-                    let first = first_frame_instant(
-                        Instant::now(),
-                        latency,
-                        data.len() / channels,
-                        rate,
-                    );
+                    let first =
+                        first_frame_instant(Instant::now(), latency, data.len() / channels, rate);
                     let _ = sender.send(Message::Started(first));
                 }
                 let frames: Vec<i16> = data

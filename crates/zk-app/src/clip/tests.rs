@@ -53,9 +53,17 @@ fn camera_and_microphone_record_at_once_on_one_clock() {
     );
     assert_eq!(clip.frames.len(), clip.frame_times_ms.len());
     assert_eq!(clip.frames.len(), clip.jpegs.len());
-    assert!(clip.frame_times_ms[0].abs() <= 20, "{:?}", clip.frame_times_ms);
+    assert!(
+        clip.frame_times_ms[0].abs() <= 20,
+        "{:?}",
+        clip.frame_times_ms
+    );
     // 100 ms apart; a frame the (loaded) machine was late for is skipped, as by a real camera.
-    let gaps: Vec<i64> = clip.frame_times_ms.windows(2).map(|pair| pair[1] - pair[0]).collect();
+    let gaps: Vec<i64> = clip
+        .frame_times_ms
+        .windows(2)
+        .map(|pair| pair[1] - pair[0])
+        .collect();
     let near = |gap: i64, target: i64| (gap - target).abs() <= 2;
     assert!(
         gaps.iter()
@@ -73,7 +81,10 @@ fn camera_and_microphone_record_at_once_on_one_clock() {
     // script moves on with time, so the number is the frame time in 50 ms steps).
     for (frame, time) in clip.frames.iter().zip(&clip.frame_times_ms) {
         let number = i64::from(frame.image.get_pixel(0, 0).0[0] / 4);
-        assert!((number * 50 - time).abs() <= 20, "frame {number} at {time} ms");
+        assert!(
+            (number * 50 - time).abs() <= 20,
+            "frame {number} at {time} ms"
+        );
     }
 }
 
@@ -165,7 +176,8 @@ fn signed_milliseconds_either_way() {
 #[test]
 fn the_artefact_holds_the_mjpeg_frames_their_times_and_the_wav() {
     let mut camera = SimCamera::from_images(numbered(12), 10.0).unwrap();
-    let mut microphone = SimMicrophone::from_clip(&tone(16_000)).start_delay(Duration::from_millis(200));
+    let mut microphone =
+        SimMicrophone::from_clip(&tone(16_000)).start_delay(Duration::from_millis(200));
     let clip = record(&mut camera, &mut microphone, &settings(1_000, 10.0)).unwrap();
     let bytes = clip.to_artefact().unwrap();
     assert!(bytes.starts_with(b"ZKCLIP01"));
@@ -174,23 +186,36 @@ fn the_artefact_holds_the_mjpeg_frames_their_times_and_the_wav() {
     let mut store = zk_store::Store::open_in_memory().unwrap();
     let session = store.begin_session(Timestamp::from_millis(1_000)).unwrap();
     let id = store
-        .put_artefact(session, ArtefactKind::LivenessClip, &bytes, Timestamp::from_millis(2_000))
+        .put_artefact(
+            session,
+            ArtefactKind::LivenessClip,
+            &bytes,
+            Timestamp::from_millis(2_000),
+        )
         .unwrap();
     let stored = store.get_artefact(&id).unwrap();
     assert_eq!(stored.kind, ArtefactKind::LivenessClip);
     let read = ClipArtefact::parse(&stored.bytes).unwrap();
 
     assert_eq!(read.shown_at_ms, clip.shown_at_ms);
-    assert!((-220..=-180).contains(&read.shown_at_ms), "{}", read.shown_at_ms);
+    assert!(
+        (-220..=-180).contains(&read.shown_at_ms),
+        "{}",
+        read.shown_at_ms
+    );
     assert_eq!((read.width, read.height), (64, 48));
     let times: Vec<i64> = read.frames.iter().map(|(time, _)| *time).collect();
     assert_eq!(times, clip.frame_times_ms);
     // The MJPEG stream is the frames' JPEGs back to back; each decodes to its frame.
-    let joined: Vec<u8> = read.frames.iter().flat_map(|(_, jpeg)| jpeg.clone()).collect();
+    let joined: Vec<u8> = read
+        .frames
+        .iter()
+        .flat_map(|(_, jpeg)| jpeg.clone())
+        .collect();
     assert_eq!(read.mjpeg, joined);
     for ((_, jpeg), frame) in read.frames.iter().zip(&clip.frames) {
-        let decoded = zk_drivers::decode_frame(zk_drivers::PixelFormat::Mjpeg, 64, 48, jpeg)
-            .unwrap();
+        let decoded =
+            zk_drivers::decode_frame(zk_drivers::PixelFormat::Mjpeg, 64, 48, jpeg).unwrap();
         let (a, b) = (decoded.get_pixel(10, 10).0, frame.image.get_pixel(10, 10).0);
         assert!(
             a.iter().zip(b).all(|(x, y)| x.abs_diff(y) <= 6),
@@ -201,7 +226,12 @@ fn the_artefact_holds_the_mjpeg_frames_their_times_and_the_wav() {
     assert_eq!(audio, clip.audio);
 
     // Damaged: a clear error, not a panic.
-    for broken in [&bytes[..6], &bytes[..40], &bytes[..bytes.len() - 10], b"RIFF....".as_slice()] {
+    for broken in [
+        &bytes[..6],
+        &bytes[..40],
+        &bytes[..bytes.len() - 10],
+        b"RIFF....".as_slice(),
+    ] {
         assert!(ClipArtefact::parse(broken).is_err());
     }
 }

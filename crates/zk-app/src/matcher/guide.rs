@@ -48,8 +48,7 @@ impl GuideConfig {
         if !fraction(self.width) || !fraction(self.height) {
             return Err("matcher.guide.width and height must be in (0, 1]".into());
         }
-        if !(fraction(self.min_face) && fraction(self.max_face) && self.min_face < self.max_face)
-        {
+        if !(fraction(self.min_face) && fraction(self.max_face) && self.min_face < self.max_face) {
             return Err(
                 "matcher.guide.min_face and max_face must be in (0, 1] with min_face < max_face"
                     .into(),
@@ -65,7 +64,12 @@ impl GuideConfig {
     pub fn rect(&self, width: u32, height: u32) -> (f64, f64, f64, f64) {
         let (w, h) = (f64::from(width), f64::from(height));
         let (half_w, half_h) = (self.width * w / 2.0, self.height * h / 2.0);
-        (w / 2.0 - half_w, h / 2.0 - half_h, w / 2.0 + half_w, h / 2.0 + half_h)
+        (
+            w / 2.0 - half_w,
+            h / 2.0 - half_h,
+            w / 2.0 + half_w,
+            h / 2.0 + half_h,
+        )
     }
 
     /// The narrowest face, in pixels of a frame `width` wide.
@@ -109,7 +113,11 @@ impl FrameFinding {
 pub fn judge_frame(faces: &[FaceBox], frame: (u32, u32), guide: &GuideConfig) -> FrameFinding {
     let min_px = guide.min_face_px(frame.0);
     let max_px = (guide.max_face * f64::from(frame.0)) as f32;
-    let Some(largest) = faces.iter().copied().max_by(|a, b| a.width.total_cmp(&b.width)) else {
+    let Some(largest) = faces
+        .iter()
+        .copied()
+        .max_by(|a, b| a.width.total_cmp(&b.width))
+    else {
         return FrameFinding::NoFace;
     };
     let usable = faces.iter().filter(|face| face.width >= min_px).count();
@@ -249,8 +257,14 @@ pub fn sharpest(sharpness: &[f64], count: usize) -> Vec<usize> {
 
 /// How good an embedded frame is for the comparison, in [0, 1]: frontal (from its landmarks),
 /// detailed enough, and sharp relative to the sharpest frame of the clip.
-pub fn comparison_quality(frontalness: f32, eye_distance: f32, sharpness: f64, sharpest: f64) -> f64 {
-    let detail = f64::from(eye_distance / zk_vision::policy::FULL_DETAIL_EYE_DISTANCE).clamp(0.0, 1.0);
+pub fn comparison_quality(
+    frontalness: f32,
+    eye_distance: f32,
+    sharpness: f64,
+    sharpest: f64,
+) -> f64 {
+    let detail =
+        f64::from(eye_distance / zk_vision::policy::FULL_DETAIL_EYE_DISTANCE).clamp(0.0, 1.0);
     let sharp = if sharpest > 0.0 {
         (sharpness / sharpest).clamp(0.0, 1.0)
     } else {

@@ -180,7 +180,13 @@ impl LivenessJudge for SpeechLiveness {
             .map_err(|_| AppError::Image("the voice-activity thread failed".into()))??;
         let sync = sync?;
         let shown_at_secs = clip.shown_at_ms as f64 / 1000.0;
-        let speech = judge_speech(&probabilities, window_secs, digits, shown_at_secs, &self.rule);
+        let speech = judge_speech(
+            &probabilities,
+            window_secs,
+            digits,
+            shown_at_secs,
+            &self.rule,
+        );
         tracing::info!(
             speech_secs = speech.speech_secs,
             onset = ?speech.onset_secs,

@@ -12,7 +12,12 @@ fn policy() -> MatchPolicy {
 
 fn frames(count: usize) -> Vec<Frame> {
     (0..count)
-        .map(|i| Frame::now(RgbImage::from_pixel(64, 48, Rgb([20, 60, 200])), i as u64 * 100))
+        .map(|i| {
+            Frame::now(
+                RgbImage::from_pixel(64, 48, Rgb([20, 60, 200])),
+                i as u64 * 100,
+            )
+        })
         .collect()
 }
 
@@ -176,4 +181,35 @@ fn script_file_errors_are_clear() {
         other => panic!("expected a config error, got {other:?}"),
     }
     assert!(SimFaceMatcher::from_file(&dir.path().join("missing.json")).is_err());
+}
+
+#[test]
+fn every_other_frame_and_the_last_are_scanned_and_boxes_interpolated_between() {
+    use super::guide::FrameFinding;
+    use super::vision::{interpolate_boxes, scanned_frames};
+    assert_eq!(scanned_frames(7, 2), [0, 2, 4, 6]);
+    assert_eq!(scanned_frames(6, 2), [0, 2, 4, 5]);
+    assert_eq!(scanned_frames(3, 1), [0, 1, 2]);
+    assert_eq!(scanned_frames(0, 2), Vec::<usize>::new());
+    let face = |x: f32| zk_vision::FaceBox {
+        x,
+        y: 10.0,
+        width: 100.0,
+        height: 120.0,
+        score: 5.0,
+    };
+    let scanned = scanned_frames(6, 2);
+    let findings = [
+        FrameFinding::InGuide(face(0.0)),
+        FrameFinding::OutsideGuide(face(40.0)),
+        FrameFinding::NoFace,
+        FrameFinding::InGuide(face(80.0)),
+    ];
+    let boxes = interpolate_boxes(6, &scanned, &findings);
+    let xs: Vec<Option<f32>> = boxes.iter().map(|b| b.map(|b| b.x)).collect();
+    assert_eq!(
+        xs,
+        [Some(0.0), Some(20.0), Some(40.0), None, None, Some(80.0)],
+        "between two faces: interpolated; next to a frame without one: none"
+    );
 }

@@ -18,8 +18,7 @@ use image::{DynamicImage, RgbImage};
 use zk_domain::{Decision, MatchPolicy, ReasonCode, Score, Verdict};
 use zk_drivers::Frame;
 use zk_vision::{
-    fix_photo, FaceBox, FaceTemplate, FaceVerifier, ModelPaths, PhotoSpec, SizeFit,
-    VerifierConfig,
+    fix_photo, FaceBox, FaceTemplate, FaceVerifier, ModelPaths, PhotoSpec, SizeFit, VerifierConfig,
 };
 
 use crate::error::AppError;
@@ -102,7 +101,12 @@ impl VisionFaceMatcher {
         let half = scanned.len().div_ceil(2);
         let (first, second) = scanned.split_at(half);
         let (a, b) = std::thread::scope(|scope| {
-            let other = scope.spawn(|| second.iter().map(|&index| detect(index)).collect::<Vec<_>>());
+            let other = scope.spawn(|| {
+                second
+                    .iter()
+                    .map(|&index| detect(index))
+                    .collect::<Vec<_>>()
+            });
             let mine: Vec<_> = first.iter().map(|&index| detect(index)).collect();
             (mine, other.join())
         });
@@ -244,7 +248,10 @@ impl FaceMatcher for VisionFaceMatcher {
 
         let identity_decision = match &template {
             Some(template) if face_failure.is_none() => {
-                let top = pending.iter().map(|(_, sharp, _)| *sharp).fold(0.0, f64::max);
+                let top = pending
+                    .iter()
+                    .map(|(_, sharp, _)| *sharp)
+                    .fold(0.0, f64::max);
                 let mut compared = Vec::new();
                 for (index, sharp, started) in pending {
                     let Some(embedded) = started.wait()?.into_iter().next() else {
@@ -260,7 +267,8 @@ impl FaceMatcher for VisionFaceMatcher {
                 }
                 compared.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
                 compared.truncate(self.verifier.config().best_frames);
-                let distances: Vec<f64> = compared.iter().map(|(_, _, distance)| *distance).collect();
+                let distances: Vec<f64> =
+                    compared.iter().map(|(_, _, distance)| *distance).collect();
                 let verdict = zk_vision::policy::decide_identity(
                     policy,
                     &distances,
@@ -390,10 +398,10 @@ pub fn interpolate_boxes(
     for pair in scanned.windows(2) {
         let (from, to) = (pair[0], pair[1]);
         if let (Some(Some(a)), Some(Some(b))) = (boxes.get(from).copied(), boxes.get(to).copied()) {
-            for between in from + 1..to {
-                let t = (between - from) as f32 / (to - from) as f32;
+            for (step, slot) in boxes.iter_mut().take(to).skip(from + 1).enumerate() {
+                let t = (step + 1) as f32 / (to - from) as f32;
                 let mix = |p: f32, q: f32| p + (q - p) * t;
-                boxes[between] = Some(FaceBox {
+                *slot = Some(FaceBox {
                     x: mix(a.x, b.x),
                     y: mix(a.y, b.y),
                     width: mix(a.width, b.width),

@@ -258,7 +258,11 @@ fn frames_are_lined_up_with_the_audio_by_their_times() {
             .expect("valid input")
         };
         let measured = run(0.6);
-        assert_eq!(measured.verdict, LipSyncVerdict::Pass, "{name}: {measured:?}");
+        assert_eq!(
+            measured.verdict,
+            LipSyncVerdict::Pass,
+            "{name}: {measured:?}"
+        );
         assert!(measured.lag_frames.abs() <= 1, "{name}: {measured:?}");
         let assumed = run(0.0);
         assert_eq!(

@@ -103,8 +103,8 @@ fn mjpeg_frames_of_every_dev_face_decode() {
             .find(|path| path.extension().is_some_and(|ext| ext == "jpg"))
             .unwrap_or_else(|| panic!("fixture missing: no JPEG in {}", dir.display()));
         let photo = image::open(&path).expect("decodes").to_rgb8();
-        let even = image::imageops::crop_imm(&photo, 0, 0, photo.width() & !1, photo.height())
-            .to_image();
+        let even =
+            image::imageops::crop_imm(&photo, 0, 0, photo.width() & !1, photo.height()).to_image();
         let bytes = jpeg(&even, 85);
         let decoded = decode_frame(PixelFormat::Mjpeg, even.width(), even.height(), &bytes)
             .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
@@ -149,8 +149,8 @@ fn incomplete_and_garbage_frames_are_corrupt_data() {
         assert_eq!(error.kind(), DeviceErrorKind::CorruptData, "{error}");
         assert_eq!(error.device(), Device::Camera);
     }
-    let cut = decode_frame(PixelFormat::Mjpeg, 640, 480, &bytes[..bytes.len() / 2])
-        .expect_err("refused");
+    let cut =
+        decode_frame(PixelFormat::Mjpeg, 640, 480, &bytes[..bytes.len() / 2]).expect_err("refused");
     assert!(cut.to_string().contains("incomplete MJPEG frame"), "{cut}");
 
     let mut padded = bytes.clone();

@@ -43,7 +43,11 @@ fn a_device_is_chosen_by_index_path_or_name() {
         "an index is tried even when not listed"
     );
     for missing in [Some("Logitech Brio"), None] {
-        let cameras = if missing.is_none() { &[][..] } else { &cameras[..] };
+        let cameras = if missing.is_none() {
+            &[][..]
+        } else {
+            &cameras[..]
+        };
         let error = resolve_device(missing, cameras).expect_err("no such camera");
         assert_eq!(error.kind(), DeviceErrorKind::Disconnected);
         assert!(
@@ -104,7 +108,10 @@ fn mjpeg_or_yuyv_of_at_least_640_by_480_is_asked_for() {
     // Too small, or nothing usable: Unsupported, naming what it offers.
     let error = choose_format(&webcam[..1], &settings).expect_err("too small");
     assert_eq!(error.kind(), DeviceErrorKind::Unsupported);
-    assert!(error.to_string().contains("YUYV 320×240 at 30 fps"), "{error}");
+    assert!(
+        error.to_string().contains("YUYV 320×240 at 30 fps"),
+        "{error}"
+    );
     let error = choose_format(&[], &settings).expect_err("nothing");
     assert!(
         error.to_string().contains("no MJPEG or YUYV format"),
@@ -116,7 +123,10 @@ fn mjpeg_or_yuyv_of_at_least_640_by_480_is_asked_for() {
 fn nokhwa_errors_map_to_what_the_kiosk_can_do() {
     let cases = [
         (
-            NokhwaError::OpenDeviceError("0".into(), "V4L2 Error: No such file or directory (os error 2)".into()),
+            NokhwaError::OpenDeviceError(
+                "0".into(),
+                "V4L2 Error: No such file or directory (os error 2)".into(),
+            ),
             DeviceErrorKind::Disconnected,
         ),
         (
@@ -128,7 +138,10 @@ fn nokhwa_errors_map_to_what_the_kiosk_can_do() {
             DeviceErrorKind::Busy,
         ),
         (
-            NokhwaError::OpenDeviceError("0".into(), "V4L2 Error: Permission denied (os error 13)".into()),
+            NokhwaError::OpenDeviceError(
+                "0".into(),
+                "V4L2 Error: Permission denied (os error 13)".into(),
+            ),
             DeviceErrorKind::PermissionDenied,
         ),
         (

@@ -232,7 +232,11 @@ fn realtime_skips_the_frames_due_while_nobody_read_like_a_real_camera() {
     let after = camera.frame().expect("frame");
     assert_eq!(after.captured_at_ms, next.captured_at_ms + 20);
     let gap = after.captured_at.duration_since(next.captured_at);
-    assert_eq!(gap, Duration::from_millis(20), "captured_at follows the timestamps");
+    assert_eq!(
+        gap,
+        Duration::from_millis(20),
+        "captured_at follows the timestamps"
+    );
 }
 
 #[test]

@@ -107,10 +107,7 @@ fn frames_are_decoded_fresh_and_timed() {
     );
     let asked = Instant::now();
     let next = camera.frame().expect("a frame");
-    assert!(
-        next.captured_at >= asked,
-        "captured after it was asked for"
-    );
+    assert!(next.captured_at >= asked, "captured after it was asked for");
     assert!(next.captured_at_ms >= 200, "{}", next.captured_at_ms);
     let after = camera.frame().expect("a frame");
     let gap = after.captured_at.duration_since(next.captured_at);
@@ -200,7 +197,11 @@ fn a_glitch_is_reported_and_the_stream_goes_on() {
         "{first:?}"
     );
     assert_eq!(kind(camera.frame()), Ok((640, 480)));
-    assert_eq!(rig.state.opens.load(Ordering::SeqCst), 1, "a glitch does not reopen");
+    assert_eq!(
+        rig.state.opens.load(Ordering::SeqCst),
+        1,
+        "a glitch does not reopen"
+    );
 }
 
 #[test]

@@ -244,7 +244,10 @@ fn a_late_start_misses_the_beginning_and_says_when_it_started() {
         "the first 250 ms (4000 samples) were missed"
     );
     assert_eq!(recording.clip.samples, clip.samples[4_000..8_000]);
-    assert!(called.elapsed() >= Duration::from_millis(500), "250 ms late + 250 ms long");
+    assert!(
+        called.elapsed() >= Duration::from_millis(500),
+        "250 ms late + 250 ms long"
+    );
     let error = microphone
         .record_timed(16_000, Duration::from_millis(1_100))
         .expect_err("1.25 s does not fit in 1.1 s");

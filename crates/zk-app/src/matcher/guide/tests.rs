@@ -22,11 +22,26 @@ fn the_default_guide_box_is_centred_and_valid() {
     assert_eq!((left, top, right, bottom), (128.0, 24.0, 512.0, 456.0));
     assert!((guide.min_face_px(640) - 115.2).abs() < 1e-3);
     for bad in [
-        GuideConfig { width: 0.0, ..GuideConfig::default() },
-        GuideConfig { height: 1.2, ..GuideConfig::default() },
-        GuideConfig { min_face: 0.7, ..GuideConfig::default() },
-        GuideConfig { max_face: f64::NAN, ..GuideConfig::default() },
-        GuideConfig { min_in_guide_fraction: 0.0, ..GuideConfig::default() },
+        GuideConfig {
+            width: 0.0,
+            ..GuideConfig::default()
+        },
+        GuideConfig {
+            height: 1.2,
+            ..GuideConfig::default()
+        },
+        GuideConfig {
+            min_face: 0.7,
+            ..GuideConfig::default()
+        },
+        GuideConfig {
+            max_face: f64::NAN,
+            ..GuideConfig::default()
+        },
+        GuideConfig {
+            min_in_guide_fraction: 0.0,
+            ..GuideConfig::default()
+        },
     ] {
         let message = bad.validate().unwrap_err();
         assert!(message.starts_with("matcher.guide."), "{message}");
@@ -113,7 +128,12 @@ fn the_clip_needs_nine_tenths_in_the_guide_and_says_the_main_problem() {
     );
     let counts = GuideCounts::of(&[good, away, far, near, FrameFinding::NoFace]).as_frame_counts();
     assert_eq!(
-        (counts.scanned, counts.one_face, counts.no_face, counts.face_too_small),
+        (
+            counts.scanned,
+            counts.one_face,
+            counts.no_face,
+            counts.face_too_small
+        ),
         (5, 1, 2, 2)
     );
 }
@@ -122,7 +142,7 @@ fn the_clip_needs_nine_tenths_in_the_guide_and_says_the_main_problem() {
 fn sharpness_ranks_a_detailed_face_above_a_blurred_one() {
     // A checkerboard "face" and its box-blurred copy.
     let sharp = GrayImage::from_fn(200, 200, |x, y| {
-        Luma([if (x / 4 + y / 4) % 2 == 0 { 40 } else { 210 }])
+        Luma([if (x / 4 + y / 4) & 1 == 0 { 40 } else { 210 }])
     });
     let blurred = image::imageops::blur(&sharp, 3.0);
     let flat = GrayImage::from_pixel(200, 200, Luma([128]));
@@ -135,7 +155,11 @@ fn sharpness_ranks_a_detailed_face_above_a_blurred_one() {
     assert!(scores[1] > 10.0 * scores[0], "{scores:?}");
     assert_eq!(scores[2], 0.0);
     assert_eq!(sharpest(&scores, 2), vec![1, 0]);
-    assert_eq!(sharpest(&[1.0, 3.0, 3.0, 2.0], 3), vec![1, 2, 3], "ties: earlier first");
+    assert_eq!(
+        sharpest(&[1.0, 3.0, 3.0, 2.0], 3),
+        vec![1, 2, 3],
+        "ties: earlier first"
+    );
     // A box outside the picture has no sharpness, and no panic.
     assert_eq!(face_sharpness(&sharp, &face(900.0, 900.0, 100.0)), 0.0);
 }
