@@ -9,11 +9,13 @@ set -euo pipefail
 # holds the one-off Silero fold tools). libasound2-dev: cpal's ALSA backend (the microphone);
 # alsa-utils (arecord) to debug the ALSA file device the microphone tests record from;
 # espeak-ng + sox regenerate tests/fixtures/speech (scripts/make-speech-fixtures.sh).
+# libclang-dev: nokhwa's V4L2 backend (the camera) generates its kernel bindings with bindgen;
+# v4l-utils (v4l2-ctl --list-formats-ext) shows what a desk camera offers.
 # postgresql: the hub's production store; zk-hub's tests start a throwaway cluster of it
 # (initdb + pg_ctl on a temp dir and a free port, as the `postgres` user when run as root).
 packages=(build-essential pkg-config ca-certificates
     libdlib-dev libblas-dev liblapack-dev libopenblas-dev python3-pip python3-venv
-    libasound2-dev alsa-utils espeak-ng sox
+    libasound2-dev alsa-utils espeak-ng sox libclang-dev v4l-utils
     postgresql)
 
 missing=()

@@ -22,7 +22,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use camera::decode::{decode_frame, PixelFormat};
+#[cfg(any(target_os = "linux", target_os = "windows", target_os = "macos"))]
+pub use camera::nokhwa::{list_cameras, CameraInfo, NokhwaCamera, NokhwaSettings};
 pub use camera::sim::SimCamera;
+pub use camera::stream::{StreamFormat, ThreadedCamera};
 pub use camera::{Camera, Frame};
 pub use error::{Device, DeviceError, DeviceErrorKind};
 pub use id_card::photo::{PhotoDecoderKind, VendorDecoderConfig};
@@ -30,13 +34,13 @@ pub use id_card::sim::{SimCardEvent, SimIdCardReader};
 pub use id_card::IdCardReader;
 pub use microphone::cpal::{list_microphones, CpalMicrophone, MicrophoneInfo};
 pub use microphone::sim::SimMicrophone;
-pub use microphone::{AudioClip, Microphone, SAMPLE_RATE};
+pub use microphone::{AudioClip, Microphone, TimedRecording, SAMPLE_RATE};
 pub use signature::sim::SimSignaturePad;
 pub use signature::SignaturePad;
 pub use sim::{FaultQueue, SimFault};
 
 /// Which implementation drives a device: the simulator, or a real backend (`serial`: ID card
-/// reader and signature pad; `touch`: signature pad; `cpal`: microphone).
+/// reader and signature pad; `touch`: signature pad; `cpal`: microphone; `nokhwa`: camera).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Backend {
@@ -47,12 +51,14 @@ pub enum Backend {
     Touch,
     /// The microphone only: a real input device through cpal (ALSA, WASAPI, CoreAudio).
     Cpal,
+    /// The camera only: a real camera through nokhwa (V4L2, Media Foundation, AVFoundation).
+    Nokhwa,
 }
 
 fn no_real_backend(device: Device) -> DeviceError {
     DeviceError::Unsupported {
         device,
-        detail: format!("this backend for the {device:?} (serial: ID card reader and signature pad; touch: signature pad; cpal: microphone); use \"sim\""),
+        detail: format!("this backend for the {device:?} (serial: ID card reader and signature pad; touch: signature pad; cpal: microphone; nokhwa: camera); use \"sim\""),
     }
 }
 
@@ -117,9 +123,13 @@ pub struct CameraConfig {
     pub sim_frames: Vec<PathBuf>,
     /// A camera script (images and faults); replaces `sim_frames` when set.
     pub sim_script: Option<PathBuf>,
+    /// Frames per second: the simulator's rate; for `nokhwa` the slowest rate asked for.
     pub frame_rate: f32,
     /// Deliver simulated frames at the frame rate instead of as fast as asked.
     pub realtime: bool,
+    /// The `nokhwa` backend: the camera, by index (`0`), V4L2 path (`/dev/video0`) or name as
+    /// `zk camera list` prints them; unset: the first camera.
+    pub device: Option<String>,
 }
 
 impl Default for CameraConfig {
@@ -130,6 +140,7 @@ impl Default for CameraConfig {
             sim_script: None,
             frame_rate: 15.0,
             realtime: false,
+            device: None,
         }
     }
 }
@@ -145,6 +156,9 @@ pub struct MicrophoneConfig {
     /// The `cpal` backend: the input device, by cpal id (`alsa:default`) or name as
     /// `zk mic list` prints them; unset: the system's default input device.
     pub device: Option<String>,
+    /// Let the simulator take as long as the recording (a real microphone does) instead of
+    /// returning at once.
+    pub realtime: bool,
 }
 
 impl Default for MicrophoneConfig {
@@ -154,6 +168,7 @@ impl Default for MicrophoneConfig {
             sim_wav: PathBuf::from("sim/digits.wav"),
             sim_script: None,
             device: None,
+            realtime: false,
         }
     }
 }
@@ -179,6 +194,22 @@ impl Default for SignaturePadConfig {
             port: None,
             baud: 38_400,
             idle_end_ms: 2_500,
+        }
+    }
+}
+
+impl CameraConfig {
+    /// What the `nokhwa` backend opens.
+    #[cfg(any(target_os = "linux", target_os = "windows", target_os = "macos"))]
+    pub fn nokhwa_settings(&self) -> NokhwaSettings {
+        NokhwaSettings {
+            device: self.device.clone(),
+            frame_rate: if self.frame_rate.is_finite() && self.frame_rate >= 1.0 {
+                self.frame_rate.round() as u32
+            } else {
+                NokhwaSettings::default().frame_rate
+            },
+            ..NokhwaSettings::default()
         }
     }
 }
@@ -215,7 +246,9 @@ impl DriversConfig {
                 };
                 Ok(Box::new(reader.with_photo_decoder(config.photo_decoder()?)))
             }
-            Backend::Touch | Backend::Cpal => Err(no_real_backend(Device::IdCardReader)),
+            Backend::Touch | Backend::Cpal | Backend::Nokhwa => {
+                Err(no_real_backend(Device::IdCardReader))
+            }
         }
     }
 
@@ -239,6 +272,13 @@ impl DriversConfig {
                 };
                 Ok(Box::new(camera.realtime(config.realtime)))
             }
+            #[cfg(any(target_os = "linux", target_os = "windows", target_os = "macos"))]
+            Backend::Nokhwa => Ok(Box::new(camera::nokhwa::open(&config.nokhwa_settings())?)),
+            #[cfg(not(any(target_os = "linux", target_os = "windows", target_os = "macos")))]
+            Backend::Nokhwa => Err(DeviceError::Unsupported {
+                device: Device::Camera,
+                detail: "the nokhwa backend on this operating system".into(),
+            }),
             Backend::Serial | Backend::Touch | Backend::Cpal => {
                 Err(no_real_backend(Device::Camera))
             }
@@ -249,12 +289,17 @@ impl DriversConfig {
     pub fn open_microphone(&self, assets_dir: &Path) -> Result<Box<dyn Microphone>, DeviceError> {
         let config = &self.microphone;
         match config.backend {
-            Backend::Sim => Ok(Box::new(match &config.sim_script {
-                Some(script) => SimMicrophone::from_script(&assets_dir.join(script))?,
-                None => SimMicrophone::from_file(&assets_dir.join(&config.sim_wav))?,
-            })),
+            Backend::Sim => Ok(Box::new(
+                match &config.sim_script {
+                    Some(script) => SimMicrophone::from_script(&assets_dir.join(script))?,
+                    None => SimMicrophone::from_file(&assets_dir.join(&config.sim_wav))?,
+                }
+                .realtime(config.realtime),
+            )),
             Backend::Cpal => Ok(Box::new(CpalMicrophone::open(config.device.as_deref())?)),
-            Backend::Serial | Backend::Touch => Err(no_real_backend(Device::Microphone)),
+            Backend::Serial | Backend::Touch | Backend::Nokhwa => {
+                Err(no_real_backend(Device::Microphone))
+            }
         }
     }
 
@@ -303,7 +348,9 @@ impl DriversConfig {
                 );
                 Box::new(pad)
             }
-            Backend::Touch | Backend::Cpal => return Err(no_real_backend(Device::SignaturePad)),
+            Backend::Touch | Backend::Cpal | Backend::Nokhwa => {
+                return Err(no_real_backend(Device::SignaturePad))
+            }
         };
         Ok((pad, None))
     }

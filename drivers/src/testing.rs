@@ -80,3 +80,58 @@ pub fn answer(status: crate::id_card::frame::Status, data: &[u8]) -> Vec<u8> {
     }
     .encode()
 }
+
+/// The dev face set (`ZK_FACES_DIR`, default `../shared/data/faces` beside the repository);
+/// missing, the test fails saying so.
+pub fn faces_dir() -> PathBuf {
+    let dir = std::env::var_os("ZK_FACES_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/faces"));
+    assert!(
+        dir.join("pairs.csv").is_file(),
+        "fixture missing: the dev face set {} has no pairs.csv; point ZK_FACES_DIR at it",
+        dir.display()
+    );
+    dir
+}
+
+/// The talking-face clip folder (`ZK_VIDEO_DIR`, default `video/` beside the face set).
+pub fn video_dir() -> PathBuf {
+    let dir = std::env::var_os("ZK_VIDEO_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| faces_dir().join("../video"));
+    assert!(
+        dir.join("SOURCES.md").is_file(),
+        "fixture missing: {} has no SOURCES.md; point ZK_VIDEO_DIR at the shared video folder",
+        dir.display()
+    );
+    dir
+}
+
+/// A real photo as a 640×480 RGB frame: the video folder's still of a speaker, scaled to cover
+/// the frame and centre-cropped, as a webcam at the desk would frame a face.
+pub fn real_frame() -> RgbImage {
+    let path = video_dir().join("lin_manuel_miranda_still.png");
+    let bytes = std::fs::read(&path)
+        .unwrap_or_else(|error| panic!("fixture missing: {}: {error}", path.display()));
+    let photo = image::load_from_memory(&bytes)
+        .expect("the still decodes")
+        .to_rgb8();
+    let scale = (640.0 / photo.width() as f32).max(480.0 / photo.height() as f32);
+    let (width, height) = (
+        (photo.width() as f32 * scale).ceil() as u32,
+        (photo.height() as f32 * scale).ceil() as u32,
+    );
+    let scaled =
+        image::imageops::resize(&photo, width, height, image::imageops::FilterType::Triangle);
+    image::imageops::crop_imm(&scaled, (width - 640) / 2, (height - 480) / 2, 640, 480).to_image()
+}
+
+/// `image` as a baseline JPEG of `quality`, as an MJPEG camera sends a frame.
+pub fn jpeg(image: &RgbImage, quality: u8) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality)
+        .encode_image(image)
+        .expect("encode a JPEG");
+    bytes
+}

@@ -105,6 +105,8 @@ pub struct MatcherConfig {
     pub liveness: String,
     /// Where the thresholds came from (`zk face calibrate` writes it).
     pub calibration: Option<String>,
+    /// The guide box the UI draws and the face sizes the liveness clip must keep to.
+    pub guide: crate::matcher::GuideConfig,
 }
 
 impl Default for MatcherConfig {
@@ -117,6 +119,7 @@ impl Default for MatcherConfig {
             models_dir: None,
             liveness: "unavailable".into(),
             calibration: None,
+            guide: crate::matcher::GuideConfig::default(),
         }
     }
 }
@@ -147,6 +150,7 @@ impl AppConfig {
         self.flow_config()?;
         self.sitting()?;
         self.match_policy()?;
+        self.matcher.guide.validate().map_err(AppError::Config)?;
         self.security.staff_policy()?;
         self.security.key_backend()?;
         self.retention.policy()?;
@@ -332,5 +336,11 @@ mod tests {
         let mut config = AppConfig::default();
         config.site.districts = vec!["42".into()];
         check(config, "site.districts");
+        let mut config = AppConfig::default();
+        config.matcher.guide.min_face = 0.7;
+        check(config, "matcher.guide.min_face");
+        let mut config = AppConfig::default();
+        config.matcher.guide.width = 1.5;
+        check(config, "matcher.guide.width");
     }
 }

@@ -16,11 +16,12 @@ use zk_domain::{RetentionPolicy, Role, StaffAction, StaffPolicy, StaffSession};
 use zk_drivers::{Camera, DeviceError, DeviceErrorKind, IdCardReader, Microphone, SignaturePad};
 use zk_store::{NewOperator, Operator, RotationReport, SessionId, Store, StoreError};
 
+use crate::clip::{self, RecordSettings};
 use crate::clock::Clock;
 use crate::config::AppConfig;
 use crate::consent::ConsentText;
 use crate::error::AppError;
-use crate::matcher::{FaceMatcher, LivenessClip};
+use crate::matcher::FaceMatcher;
 use crate::retention::{self, PurgeReport};
 use crate::staff::{StaffCommand, StaffToken};
 
@@ -104,9 +105,8 @@ struct ActiveSession {
     id_photo: Option<Vec<u8>>,
 }
 
-/// Frames per second taken from the camera while recording the liveness clip.
+/// Frames per second kept from the camera while recording the liveness clip.
 const CLIP_FPS: f32 = 10.0;
-const SAMPLE_RATE: usize = 16_000;
 
 pub struct Kiosk {
     store: Store,
@@ -725,44 +725,35 @@ impl Kiosk {
         })
     }
 
+    /// Records the clip (camera and microphone at once, on one clock), stores it encrypted
+    /// (MJPEG frames + WAV, [`crate::clip`]) and has the matcher judge it.
     fn record_liveness(&mut self, challenge: &Challenge, secs: u32) -> Result<Input, AppError> {
-        let frame_count = (secs as f32 * CLIP_FPS.min(self.devices.camera.frame_rate()))
-            .round()
-            .max(1.0) as usize;
-        let mut frames = Vec::with_capacity(frame_count);
-        for _ in 0..frame_count {
-            match self.devices.camera.frame() {
-                Ok(frame) => frames.push(frame),
-                Err(error) => {
-                    return Ok(self.device_failed("camera", &error, ReasonCode::CaptureFailed))
-                }
-            }
-        }
-        let samples = SAMPLE_RATE * secs as usize;
-        let audio = match self
-            .devices
-            .microphone
-            .record(samples, Duration::from_secs(u64::from(secs) + 3))
-        {
-            Ok(audio) => audio,
-            Err(error) => {
-                return Ok(self.device_failed("microphone", &error, ReasonCode::CaptureFailed))
+        let settings = RecordSettings::new(Duration::from_secs(u64::from(secs)), CLIP_FPS);
+        let recorded = match clip::record(
+            self.devices.camera.as_mut(),
+            self.devices.microphone.as_mut(),
+            &settings,
+        ) {
+            Ok(recorded) => recorded,
+            Err(failure) => {
+                return Ok(self.device_failed(
+                    failure.device,
+                    &failure.error,
+                    ReasonCode::CaptureFailed,
+                ))
             }
         };
-        let wav = audio.to_wav_bytes().map_err(AppError::Device)?;
-        let clip_id = self.put_artefact(ArtefactKind::LivenessClip, &wav)?;
+        let artefact = recorded.to_artefact()?;
+        let clip_id = self.put_artefact(ArtefactKind::LivenessClip, &artefact)?;
         let id_photo = self
             .session
             .as_ref()
             .and_then(|session| session.id_photo.clone());
-        let clip = LivenessClip {
-            frames: &frames,
-            audio: &audio,
-            challenge,
-        };
-        let verdict = self
-            .matcher
-            .check_liveness(&clip, id_photo.as_deref(), &self.policy)?;
+        let verdict = self.matcher.check_liveness(
+            &recorded.liveness(challenge),
+            id_photo.as_deref(),
+            &self.policy,
+        )?;
         Ok(Input::LivenessChecked {
             verdict,
             clip: Some(clip_id),

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod assets;
+pub mod clip;
 pub mod clock;
 pub mod config;
 pub mod consent;
@@ -16,6 +17,7 @@ pub mod matcher;
 pub mod retention;
 pub mod staff;
 
+pub use clip::{ClipArtefact, RecordedClip};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{AppConfig, FlowSettings, MatcherConfig};
 pub use consent::ConsentText;

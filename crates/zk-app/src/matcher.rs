@@ -19,11 +19,32 @@ use zk_drivers::{AudioClip, Frame};
 use crate::config::MatcherConfig;
 use crate::error::AppError;
 
-/// What the liveness step recorded.
+/// What the liveness step recorded, with its timing as data (see [`crate::clip`]): times are
+/// milliseconds after the audio's first sample, negative before it.
+#[derive(Clone, Copy)]
 pub struct LivenessClip<'a> {
     pub frames: &'a [Frame],
+    /// Capture time of each frame (one per frame).
+    pub frame_times_ms: &'a [i64],
+    /// When the digits were on screen (recording started): at or before 0 when the microphone
+    /// started after them.
+    pub shown_at_ms: i64,
     pub audio: &'a AudioClip,
     pub challenge: &'a Challenge,
+    /// The face in each frame (`None`: none found), when the face matcher has already looked;
+    /// the speech judge then does not detect faces again.
+    pub face_boxes: Option<&'a [Option<zk_vision::FaceBox>]>,
+}
+
+impl std::fmt::Debug for LivenessClip<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LivenessClip")
+            .field("frames", &self.frames.len())
+            .field("shown_at_ms", &self.shown_at_ms)
+            .field("audio", self.audio)
+            .field("face_boxes", &self.face_boxes.map(<[_]>::len))
+            .finish_non_exhaustive()
+    }
 }
 
 /// The checked registration photo: the verdict and the 480×640 JPEG.
@@ -127,10 +148,10 @@ pub fn open_matcher(
                     )))
                 }
             };
-            Ok(Box::new(VisionFaceMatcher::open(
-                config.models_dir.as_deref(),
-                liveness,
-            )?))
+            Ok(Box::new(
+                VisionFaceMatcher::open(config.models_dir.as_deref(), liveness)?
+                    .with_guide(config.guide.clone())?,
+            ))
         }
         other => Err(AppError::Config(format!(
             "matcher.backend = {other:?}: use \"dlib\" or \"sim\""
@@ -335,10 +356,12 @@ pub fn crop_to_spec(image: &RgbImage) -> Result<Vec<u8>, AppError> {
     }
 }
 
+pub mod guide;
 mod liveness;
 mod speech;
 mod vision;
 
+pub use guide::GuideConfig;
 pub use liveness::{
     min_speech_secs, LivenessJudge, LivenessReport, ScriptedLiveness, UnavailableLiveness,
 };

@@ -1,6 +1,8 @@
 //! The whole liveness step with the real speech judge (`SpeechLiveness`: Silero VAD + lip sync)
 //! inside the real face matcher, fed the way the kiosk feeds it: frames from a simulated camera
-//! and audio from a simulated microphone.
+//! and audio from a simulated microphone, recorded at the same time on one clock
+//! (`zk_app::clip::record`; the simulators in virtual time, and in real time with a microphone
+//! that starts late).
 //!
 //! The audio is a committed espeak-ng reading (`tests/fixtures/speech/`). The frames are a real
 //! photo from the dev face set (`ZK_FACES_DIR`, default `../shared/data/faces`) placed in a
@@ -15,10 +17,11 @@ use std::time::{Duration, Instant};
 
 use image::imageops::FilterType;
 use image::{DynamicImage, Rgb, RgbImage};
-use zk_app::matcher::{FaceMatcher, LivenessClip, SpeechLiveness};
+use zk_app::clip::{self, RecordSettings, RecordedClip};
+use zk_app::matcher::{FaceMatcher, LivenessJudge, SpeechLiveness};
 use zk_app::VisionFaceMatcher;
 use zk_domain::{Challenge, Decision, MatchPolicy, ReasonCode, Timestamp, Verdict};
-use zk_drivers::{AudioClip, Camera, Frame, Microphone, SimCamera, SimMicrophone};
+use zk_drivers::{AudioClip, SimCamera, SimMicrophone};
 use zk_vision::{decode_image, FaceVerifier, ModelPaths, VerifierConfig};
 
 const FPS: f32 = 10.0;
@@ -158,7 +161,8 @@ fn matcher() -> VisionFaceMatcher {
     VisionFaceMatcher::new(verifier(), Box::new(judge))
 }
 
-/// Records like `Kiosk::record_liveness` (frames from the camera, then the audio) and checks.
+/// Records like `Kiosk::record_liveness` (camera and microphone at once) with simulators that do
+/// not sleep, and checks.
 fn liveness_step(
     matcher: &mut VisionFaceMatcher,
     frames: Vec<RgbImage>,
@@ -166,21 +170,34 @@ fn liveness_step(
     digits: &[u8],
     id_photo: Option<&[u8]>,
 ) -> (Verdict, Duration) {
-    let mut camera = SimCamera::from_images(frames, FPS).unwrap();
-    let mut microphone = SimMicrophone::from_clip(audio);
-    let count = (SECS as f32 * FPS) as usize;
-    let recorded: Vec<Frame> = (0..count).map(|_| camera.frame().unwrap()).collect();
-    let sound = microphone
-        .record(16_000 * SECS, Duration::from_secs(SECS as u64 + 3))
-        .unwrap();
+    let recorded = record(
+        SimCamera::from_images(frames, FPS).unwrap(),
+        SimMicrophone::from_clip(audio),
+    );
+    assert_eq!(recorded.audio.samples.len(), 16_000 * SECS);
+    judge(matcher, &recorded, digits, id_photo)
+}
+
+fn record(mut camera: SimCamera, mut microphone: SimMicrophone) -> RecordedClip {
+    clip::record(
+        &mut camera,
+        &mut microphone,
+        &RecordSettings::new(Duration::from_secs(SECS as u64), FPS),
+    )
+    .unwrap_or_else(|failure| panic!("{}: {}", failure.device, failure.error))
+}
+
+fn judge(
+    matcher: &mut VisionFaceMatcher,
+    recorded: &RecordedClip,
+    digits: &[u8],
+    id_photo: Option<&[u8]>,
+) -> (Verdict, Duration) {
     let challenge = Challenge::from_digits(digits, Timestamp::from_millis(0)).unwrap();
-    let clip = LivenessClip {
-        frames: &recorded,
-        audio: &sound,
-        challenge: &challenge,
-    };
     let started = Instant::now();
-    let verdict = matcher.check_liveness(&clip, id_photo, &policy()).unwrap();
+    let verdict = matcher
+        .check_liveness(&recorded.liveness(&challenge), id_photo, &policy())
+        .unwrap();
     (verdict, started.elapsed())
 }
 
@@ -365,5 +382,89 @@ fn lip_sync_holds_while_the_head_drifts() {
             Decision::Fail(ReasonCode::LipSyncLow),
             "{name} with a still mouth: {verdict:?}"
         );
+    }
+}
+
+/// On devices that run in real time, with a microphone that starts capturing 400 ms after the
+/// recording began (a slow-to-open device): the recording measures it, every frame's time is
+/// taken from the audio's first sample, and lip sync lines up (lag about 0). Judged as if the
+/// audio had started with the first frame (the old assumption), the same clip is 4 frames off,
+/// beyond the ±0.2 s lag search, and fails.
+#[test]
+fn a_late_microphone_is_measured_and_lip_sync_uses_the_real_offsets() {
+    let reading = speech("d03-558203.wav");
+    let digits = [5, 5, 8, 2, 0, 3];
+    let live = talking_frames("Barack_Obama/2.jpg", &opening(&reading, FRAMES + 10));
+    let started = Instant::now();
+    let recorded = record(
+        SimCamera::from_images(live, FPS).unwrap().realtime(true),
+        SimMicrophone::from_clip(&reading)
+            .realtime(true)
+            .start_delay(Duration::from_millis(400)),
+    );
+    let took = started.elapsed();
+    println!(
+        "recorded in {took:?}: {} frames, shown at {} ms, first frame at {} ms, last at {} ms",
+        recorded.frames.len(),
+        recorded.shown_at_ms,
+        recorded.frame_times_ms[0],
+        recorded.frame_times_ms[recorded.frame_times_ms.len() - 1]
+    );
+    assert!(
+        took < Duration::from_millis(6_500),
+        "camera and microphone ran at the same time (one after the other: 10 s): {took:?}"
+    );
+    assert!(
+        (-450..=-380).contains(&recorded.shown_at_ms),
+        "the microphone's late start is measured: {}",
+        recorded.shown_at_ms
+    );
+    assert!((-450..=-370).contains(&recorded.frame_times_ms[0]));
+    let last = recorded.frame_times_ms[recorded.frame_times_ms.len() - 1];
+    assert!(
+        last >= 4_850,
+        "frames cover the whole audio: last at {last} ms"
+    );
+
+    let mut matcher = matcher();
+    let (verdict, _) = judge(&mut matcher, &recorded, &digits, None);
+    println!("measured offsets: {verdict:?}");
+    assert_eq!(
+        verdict.decision,
+        Decision::Review(ReasonCode::PhotoUnavailable),
+        "{verdict:?}"
+    );
+    assert!(
+        score(&verdict, "lip_sync_lag_ms").abs() <= 100.0,
+        "{verdict:?}"
+    );
+
+    let assumed = RecordedClip::aligned(recorded.frames.clone(), recorded.audio.clone());
+    let (verdict, _) = judge(&mut matcher, &assumed, &digits, None);
+    println!("assumed aligned: {verdict:?}");
+    assert_eq!(
+        verdict.decision,
+        Decision::Fail(ReasonCode::LipSyncLow),
+        "{verdict:?}"
+    );
+}
+
+/// The speech judge on its own (no face boxes from the face matcher) finds the faces itself.
+#[test]
+fn the_speech_judge_alone_detects_faces_itself() {
+    let reading = speech("d05-73052.wav");
+    let live = talking_frames("Barack_Obama/2.jpg", &opening(&reading, FRAMES));
+    let recorded = record(
+        SimCamera::from_images(live, FPS).unwrap(),
+        SimMicrophone::from_clip(&reading),
+    );
+    let challenge = Challenge::from_digits(&[7, 3, 0, 5, 2], Timestamp::from_millis(0)).unwrap();
+    let mut judge = SpeechLiveness::open(&models_dir()).unwrap();
+    let report = judge.judge(&recorded.liveness(&challenge)).unwrap();
+    match report {
+        zk_app::matcher::LivenessReport::Checked { failure, scores } => {
+            assert_eq!(failure, None, "{scores:?}");
+        }
+        other => panic!("{other:?}"),
     }
 }

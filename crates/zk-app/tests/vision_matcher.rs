@@ -16,7 +16,7 @@ use image::{DynamicImage, Rgb, RgbImage};
 use zk_app::matcher::{
     FaceMatcher, LivenessClip, LivenessJudge, ScriptedLiveness, UnavailableLiveness,
 };
-use zk_app::{SimScores, VisionFaceMatcher};
+use zk_app::{RecordedClip, SimScores, VisionFaceMatcher};
 use zk_domain::{Challenge, Decision, MatchPolicy, ReasonCode, Timestamp, Verdict};
 use zk_drivers::{AudioClip, Frame};
 use zk_vision::synthetic::{self, ID_BLUE};
@@ -90,10 +90,31 @@ fn frames(name: &str, face_width: f32) -> Vec<Frame> {
             let left = (320.0 + dx - cx * scale) as i64;
             let top = (230.0 - cy * scale) as i64;
             image::imageops::overlay(&mut canvas, &scaled, left, top);
-            Frame {
-                image: canvas,
-                captured_at_ms: index as u64 * 66,
-            }
+            Frame::now(canvas, index as u64 * 66)
+        })
+        .collect()
+}
+
+/// As [`frames`], the face centred at (`x`, `y`) instead of the middle.
+fn frames_at(name: &str, face_width: f32, x: f32, y: f32) -> Vec<Frame> {
+    let image = photo(name);
+    let face = verifier().detector().detect(&image).unwrap()[0];
+    let scale = face_width / face.width;
+    let scaled = DynamicImage::ImageRgb8(image.clone())
+        .resize_exact(
+            (image.width() as f32 * scale) as u32,
+            (image.height() as f32 * scale) as u32,
+            FilterType::Triangle,
+        )
+        .into_rgb8();
+    let (cx, cy) = face.centre();
+    (0..12)
+        .map(|index| {
+            let mut canvas = RgbImage::from_pixel(640, 480, Rgb([118, 120, 124]));
+            let left = (x - cx * scale) as i64;
+            let top = (y - cy * scale) as i64;
+            image::imageops::overlay(&mut canvas, &scaled, left, top);
+            Frame::now(canvas, index as u64 * 66)
         })
         .collect()
 }
@@ -108,10 +129,7 @@ fn portrait(name: &str, background: Rgb<u8>) -> Frame {
         background,
     )
     .unwrap();
-    Frame {
-        image,
-        captured_at_ms: 0,
-    }
+    Frame::now(image, 0)
 }
 
 fn policy() -> MatchPolicy {
@@ -143,11 +161,8 @@ fn check(matcher: &mut VisionFaceMatcher, frames: &[Frame], id: Option<&[u8]>) -
         samples: vec![0; 64_000],
     };
     let challenge = Challenge::from_digits(&[3, 1, 4, 1, 5, 9], Timestamp::from_millis(0)).unwrap();
-    let clip = LivenessClip {
-        frames,
-        audio: &audio,
-        challenge: &challenge,
-    };
+    let recorded = RecordedClip::aligned(frames.to_vec(), audio);
+    let clip: LivenessClip<'_> = recorded.liveness(&challenge);
     matcher.check_liveness(&clip, id, &policy()).unwrap()
 }
 
@@ -241,14 +256,112 @@ fn a_second_face_or_no_face_fails_the_one_face_rule() {
     );
 
     let empty: Vec<Frame> = (0..12)
-        .map(|index| Frame {
-            image: RgbImage::from_pixel(640, 480, Rgb([40, 90, 200])),
-            captured_at_ms: index * 66,
+        .map(|index| {
+            Frame::now(
+                RgbImage::from_pixel(640, 480, Rgb([40, 90, 200])),
+                index * 66,
+            )
         })
         .collect();
     let verdict = check(&mut matcher, &empty, Some(&id));
     assert_eq!(verdict.decision, Decision::Fail(ReasonCode::NoFace));
     assert_eq!(score(&verdict, "one_face_fraction"), 0.0);
+}
+
+/// The guide box (default: the middle 60 % × 90 % of the frame) and the face-size limits (18–60 %
+/// of the frame's width): each failure says what the candidate should do.
+#[test]
+fn a_face_outside_the_guide_box_too_far_or_too_near_fails_with_what_to_do() {
+    let id = id_photo("Barack_Obama/1.jpg");
+    let mut matcher = matcher(Box::new(ScriptedLiveness::with_default(live_scores(0.6))));
+    let cases = [
+        // Sitting off to the side: the face's centre is left of the box (x < 128).
+        (
+            frames_at("Barack_Obama/2.jpg", 170.0, 95.0, 240.0),
+            ReasonCode::FaceOutsideGuide,
+        ),
+        // Too far back: 90 px of 640.
+        (
+            frames_at("Barack_Obama/2.jpg", 90.0, 320.0, 240.0),
+            ReasonCode::FaceTooFar,
+        ),
+        // Leaning into the camera: 420 px of 640.
+        (
+            frames_at("Barack_Obama/2.jpg", 420.0, 320.0, 240.0),
+            ReasonCode::FaceTooNear,
+        ),
+    ];
+    for (frames, expected) in cases {
+        let verdict = check(&mut matcher, &frames, Some(&id));
+        assert_eq!(verdict.decision, Decision::Fail(expected), "{verdict:?}");
+        assert_eq!(score(&verdict, "one_face_fraction"), 0.0, "{verdict:?}");
+        assert!(!expected.message_en().is_empty() && !expected.message_zh().is_empty());
+    }
+    // Centred and of a good size: passes.
+    let verdict = check(
+        &mut matcher,
+        &frames_at("Barack_Obama/2.jpg", 170.0, 320.0, 240.0),
+        Some(&id),
+    );
+    assert_eq!(verdict.decision, Decision::Pass, "{verdict:?}");
+}
+
+/// Exactly one face in the box in at least 90 % of the scanned frames: one bad frame in ten
+/// scanned is tolerated (a blink of motion), two are not.
+#[test]
+fn one_face_in_the_box_in_nine_tenths_of_the_scanned_frames() {
+    let id = id_photo("Barack_Obama/1.jpg");
+    let mut matcher = matcher(Box::new(ScriptedLiveness::with_default(live_scores(0.6))));
+    matcher.scan_every = 1;
+    let good = frames_at("Barack_Obama/2.jpg", 180.0, 320.0, 240.0);
+    let away = frames_at("Barack_Obama/2.jpg", 180.0, 100.0, 240.0);
+    let mut clip: Vec<Frame> = good.iter().chain(&good).take(20).cloned().collect();
+    clip[5] = away[0].clone();
+    clip[15] = away[0].clone();
+    let verdict = check(&mut matcher, &clip, Some(&id));
+    assert_eq!(score(&verdict, "one_face_fraction"), 0.9);
+    assert_eq!(verdict.decision, Decision::Pass, "{verdict:?}");
+    clip[10] = away[0].clone();
+    let verdict = check(&mut matcher, &clip, Some(&id));
+    assert_eq!(score(&verdict, "one_face_fraction"), 0.85);
+    assert_eq!(
+        verdict.decision,
+        Decision::Fail(ReasonCode::FaceOutsideGuide),
+        "{verdict:?}"
+    );
+}
+
+/// The identity is decided on the sharpest frames: a clip whose frames are mostly blurred (a
+/// candidate moving) still compares its sharp ones, and the blurred ones score lower.
+#[test]
+fn the_sharpest_in_box_frames_are_compared() {
+    let id = id_photo("Barack_Obama/1.jpg");
+    let sharp = frames_at("Barack_Obama/2.jpg", 190.0, 320.0, 240.0);
+    let face = verifier().detector().detect(&sharp[0].image).unwrap()[0];
+    let blurred: Vec<Frame> = sharp
+        .iter()
+        .map(|frame| {
+            Frame::now(
+                image::imageops::blur(&frame.image, 3.5),
+                frame.captured_at_ms,
+            )
+        })
+        .collect();
+    let gray = |frame: &Frame| DynamicImage::ImageRgb8(frame.image.clone()).into_luma8();
+    let crisp = zk_app::matcher::guide::face_sharpness(&gray(&sharp[0]), &face);
+    let soft = zk_app::matcher::guide::face_sharpness(&gray(&blurred[0]), &face);
+    assert!(crisp > 4.0 * soft, "sharp {crisp:.1} vs blurred {soft:.1}");
+
+    // Eight blurred frames and four sharp ones; the verifier compares its best five.
+    let mut mixed = blurred.clone();
+    for index in [1, 4, 7, 10] {
+        mixed[index] = sharp[index].clone();
+    }
+    let mut matcher = matcher(Box::new(ScriptedLiveness::with_default(live_scores(0.6))));
+    matcher.scan_every = 1;
+    let verdict = check(&mut matcher, &mixed, Some(&id));
+    assert_eq!(verdict.decision, Decision::Pass, "{verdict:?}");
+    assert!((score(&verdict, "sharpest_face") - crisp).abs() / crisp < 0.2);
 }
 
 #[test]
@@ -336,10 +449,7 @@ fn the_registration_photo_is_checked_cropped_and_compared_with_the_id_photo() {
     );
     // No one in front of the camera: the candidate is told, and a centre crop is still kept
     // for staff.
-    let empty = Frame {
-        image: RgbImage::from_pixel(640, 480, ID_BLUE),
-        captured_at_ms: 0,
-    };
+    let empty = Frame::now(RgbImage::from_pixel(640, 480, ID_BLUE), 0);
     let check = matcher
         .check_photo(&empty, Some(&id), true, &policy)
         .unwrap();

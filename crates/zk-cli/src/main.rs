@@ -5,6 +5,7 @@
 
 mod admin;
 mod bundle;
+mod camera;
 mod card;
 mod commands;
 mod face;
@@ -67,6 +68,9 @@ enum Command {
     /// The real microphone: list input devices, record a test WAV.
     #[command(subcommand)]
     Mic(MicCommand),
+    /// The camera: list cameras, save one frame as a JPEG.
+    #[command(subcommand)]
+    Camera(CameraCommand),
     /// Run three scripted candidates through the whole flow with simulated devices.
     Demo,
     /// Staff accounts: add, list, unlock, new password/PIN (secrets on standard input).
@@ -235,6 +239,29 @@ enum CardCommand {
         /// Also probe this path (e.g. a simulator's pty); repeatable.
         #[arg(long = "also")]
         also: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum CameraCommand {
+    /// List the cameras (index, name, description).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Save one frame as a JPEG (to check the camera and how it frames the candidate).
+    Snap {
+        #[arg(long)]
+        out: PathBuf,
+        /// A real camera: an index, /dev/videoN or a name from `zk camera list`; default: the
+        /// configured camera ([drivers.camera]).
+        #[arg(long)]
+        device: Option<String>,
+        /// Frames skipped first, so auto-exposure settles.
+        #[arg(long, default_value_t = 10)]
+        warmup: u32,
         #[arg(long)]
         json: bool,
     },
@@ -433,6 +460,13 @@ fn main() -> ExitCode {
         },
         Command::Card(CardCommand::Ports { also, json }) => card::ports(&also, json),
         Command::Mic(MicCommand::List { json }) => mic::list(json),
+        Command::Camera(CameraCommand::List { json }) => camera::list(json),
+        Command::Camera(CameraCommand::Snap {
+            out,
+            device,
+            warmup,
+            json,
+        }) => camera::snap(&context, device.as_deref(), warmup, &out, json),
         Command::Mic(MicCommand::Record {
             seconds,
             out,

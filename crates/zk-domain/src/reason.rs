@@ -53,6 +53,8 @@ reasons! {
     NoFace => "liveness.no_face", "未检测到人脸，请正对摄像头。", "No face was seen; look straight at the camera.";
     MultipleFaces => "liveness.multiple_faces", "画面中有多人，请确保只有您本人在镜头前。", "More than one face was seen; make sure only you are in front of the camera.";
     FaceOutsideGuide => "liveness.outside_guide", "请将面部保持在提示框内。", "Keep your face inside the guide frame.";
+    FaceTooFar => "liveness.face_far", "请靠近一些，让面部充满提示框。", "Come closer: your face is too small in the frame.";
+    FaceTooNear => "liveness.face_near", "请离镜头稍远一些。", "Move back a little: your face is too close to the camera.";
     NoSpeech => "liveness.no_speech", "未听到朗读声音，请大声读出屏幕上的数字。", "No speech was heard; read the digits on the screen aloud.";
     SpeechTooShort => "liveness.speech_short", "朗读时间过短，请完整读出全部数字。", "The speech was too short; read all the digits.";
     LipSyncLow => "liveness.lip_sync", "口型与声音不同步，请面对镜头清晰朗读。", "Lips and voice did not match; face the camera and read clearly.";

@@ -1,6 +1,7 @@
 //! Time to judge one 5 s clip without ASR: Silero VAD over 5 s of 16 kHz audio, and lip sync over
 //! 5 s of frames (125 at 25 fps; 50 at the kiosk's 10 fps) of a 160×120 face. Face detection is
-//! zk-vision's and is measured with the whole step in crates/zk-app/tests/speech_liveness.rs.
+//! zk-vision's: the whole 5 s clip end to end (VAD + face detection + lip sync, and the full
+//! liveness step) is zk-app's `cargo bench -p zk-app --bench liveness`.
 //!
 //!   cargo bench -p zk-liveness --bench judge
 //!

@@ -139,7 +139,8 @@ impl LipSyncReport {
     }
 }
 
-/// The clip: `frames[i]` was captured `frame_times_secs[i]` after the first audio sample, with
+/// The clip: `frames[i]` was captured `frame_times_secs[i]` after the first audio sample
+/// (negative: before it; such frames have no sound to compare, so callers leave them out), with
 /// the face at `boxes[i]` (`None`: no face found in that frame).
 #[derive(Clone, Copy, Debug)]
 pub struct LipSyncClip<'a> {
@@ -267,7 +268,8 @@ fn frame_rate(times: &[f64]) -> f64 {
 }
 
 /// Log RMS (samples scaled to ±1) of the audio under each frame: from its capture time for one
-/// frame interval. `None` when no frame has audio under it.
+/// frame interval. A frame captured before the first sample or after the last has no audio under
+/// it (the floor value). `None` when no frame has audio under it.
 fn audio_energy(samples: &[i16], sample_rate: u32, times: &[f64], fps: f64) -> Option<Vec<f64>> {
     let rate = f64::from(sample_rate);
     let per_frame = (rate / fps).round().max(1.0) as usize;
@@ -275,7 +277,10 @@ fn audio_energy(samples: &[i16], sample_rate: u32, times: &[f64], fps: f64) -> O
     let energy = times
         .iter()
         .map(|time| {
-            let start = (time.max(0.0) * rate).round() as usize;
+            if !(time.is_finite() && *time >= 0.0) {
+                return (1e-4f64).ln();
+            }
+            let start = (time * rate).round() as usize;
             let window = samples
                 .get(start..(start + per_frame).min(samples.len()))
                 .unwrap_or(&[]);

@@ -1,10 +1,17 @@
-//! Cameras: the kiosk takes single frames (liveness clip, registration photo).
+//! Cameras: the kiosk takes frames (the liveness clip, the registration photo).
 //!
-//! Real cameras (nokhwa) arrive in a later change; [`sim`] replays image files.
+//! [`nokhwa`] drives a real camera (V4L2, Media Foundation, AVFoundation) through
+//! [`stream::ThreadedCamera`]; [`decode`] turns its MJPEG or YUYV frames into RGB (pure);
+//! [`sim`] replays image files.
 
+pub mod decode;
+#[cfg(any(target_os = "linux", target_os = "windows", target_os = "macos"))]
+pub mod nokhwa;
 pub mod sim;
+pub mod stream;
 
 use std::fmt;
+use std::time::Instant;
 
 use image::RgbImage;
 
@@ -16,6 +23,21 @@ pub struct Frame {
     pub image: RgbImage,
     /// Milliseconds since the camera delivered its first frame.
     pub captured_at_ms: u64,
+    /// When the frame was captured, on the process's monotonic clock: what frames are lined up
+    /// with the microphone's audio by. A simulator that does not run in real time gives the
+    /// instant its frame would have had (its first call plus `captured_at_ms`).
+    pub captured_at: Instant,
+}
+
+impl Frame {
+    /// A frame captured now (tests, still images).
+    pub fn now(image: RgbImage, captured_at_ms: u64) -> Frame {
+        Frame {
+            image,
+            captured_at_ms,
+            captured_at: Instant::now(),
+        }
+    }
 }
 
 impl fmt::Debug for Frame {

@@ -1,7 +1,11 @@
 //! [`SimCamera`]: replays image files as frames, in order and looped, at a fixed frame rate.
 //!
 //! Frames are timestamped `round(n × 1000 / frame_rate)` ms for the n-th call (from 0), so runs
-//! are deterministic; the camera sleeps to keep that pace only when `realtime` is on. Images are
+//! are deterministic; the camera sleeps to keep that pace only when `realtime` is on. In real
+//! time it behaves like a camera that never stops capturing: after a pause the frames due
+//! meanwhile are skipped (timestamps and script move on) and the next frame comes at the next
+//! frame time. `captured_at` is the first call's instant plus the timestamp, so frames of a
+//! simulator that does not sleep carry the times they would have had. Images are
 //! decoded when the camera is built, so a broken file fails then (kind `CorruptData`), never
 //! mid-session.
 //!
@@ -136,16 +140,29 @@ impl SimCamera {
 
 impl Camera for SimCamera {
     fn frame(&mut self) -> Result<Frame, DeviceError> {
+        let started = *self.started.get_or_insert_with(Instant::now);
+        if self.realtime {
+            // A real camera keeps capturing while nobody reads: the frames due meanwhile are
+            // gone, and the next one comes at the next frame time (the script moves on too).
+            let missed =
+                (started.elapsed().as_secs_f64() * f64::from(self.frame_rate)).floor() as u64;
+            if missed > self.calls {
+                let skipped = missed - self.calls;
+                self.calls = missed;
+                let len = self.slots.len().max(1) as u64;
+                self.position = ((self.position as u64 + skipped) % len) as usize;
+            }
+        }
         let captured_at_ms =
             (self.calls as f64 * 1000.0 / f64::from(self.frame_rate)).round() as u64;
+        let due = Duration::from_millis(captured_at_ms);
         self.calls += 1;
         if self.realtime {
-            let started = *self.started.get_or_insert_with(Instant::now);
-            let due = Duration::from_millis(captured_at_ms);
             if let Some(wait) = due.checked_sub(started.elapsed()) {
                 std::thread::sleep(wait);
             }
         }
+        let captured_at = started + due;
         if let Some(fault) = self.faults.pop() {
             return Err(fault.to_error(DEVICE, self.frame_period()));
         }
@@ -160,6 +177,7 @@ impl Camera for SimCamera {
             Some(Slot::Image(image)) => Ok(Frame {
                 image: (*image).clone(),
                 captured_at_ms,
+                captured_at,
             }),
             Some(Slot::Fault(fault)) => Err(fault.to_error(DEVICE, self.frame_period())),
             None => Err(DeviceError::Disconnected { device: DEVICE }),

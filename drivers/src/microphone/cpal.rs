@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use ::cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use ::cpal::{FromSample, Sample, SampleFormat, SizedSample, StreamConfig};
 
-use super::{AudioClip, Microphone, SAMPLE_RATE};
+use super::{AudioClip, Microphone, TimedRecording, SAMPLE_RATE};
 use crate::error::{Device, DeviceError};
 
 const DEVICE: Device = Device::Microphone;
@@ -106,6 +106,19 @@ impl CpalMicrophone {
 
 impl Microphone for CpalMicrophone {
     fn record(&mut self, samples: usize, timeout: Duration) -> Result<AudioClip, DeviceError> {
+        self.record_timed(samples, timeout)
+            .map(|recording| recording.clip)
+    }
+
+    /// The first sample's time is the first callback's arrival minus the latency cpal reports
+    /// for it (callback time minus capture time), or minus the first buffer's length when cpal
+    /// reports none.
+    fn record_timed(
+        &mut self,
+        samples: usize,
+        timeout: Duration,
+    ) -> Result<TimedRecording, DeviceError> {
+        let called = Instant::now();
         if samples > MAX_RECORD_SAMPLES {
             return Err(DeviceError::Unsupported {
                 device: DEVICE,
@@ -115,16 +128,19 @@ impl Microphone for CpalMicrophone {
             });
         }
         if samples == 0 {
-            return Ok(AudioClip {
-                sample_rate: SAMPLE_RATE,
-                samples: Vec::new(),
+            return Ok(TimedRecording {
+                clip: AudioClip {
+                    sample_rate: SAMPLE_RATE,
+                    samples: Vec::new(),
+                },
+                first_sample_at: called,
             });
         }
         let deadline = Instant::now() + timeout;
         let device = self.find()?;
         let format = choose_format(&device)?;
         let needed = device_frames_for(samples, format.sample_rate);
-        let captured = match format.sample_format {
+        let (captured, first_sample_at) = match format.sample_format {
             SampleFormat::I16 => capture::<i16>(&device, &format, needed, deadline, timeout)?,
             SampleFormat::F32 => capture::<f32>(&device, &format, needed, deadline, timeout)?,
             SampleFormat::I32 => capture::<i32>(&device, &format, needed, deadline, timeout)?,
@@ -136,7 +152,10 @@ impl Microphone for CpalMicrophone {
                 })
             }
         };
-        Ok(to_kiosk_clip(captured, format.sample_rate, samples))
+        Ok(TimedRecording {
+            clip: to_kiosk_clip(captured, format.sample_rate, samples),
+            first_sample_at: first_sample_at.unwrap_or(called),
+        })
     }
 }
 
@@ -214,18 +233,38 @@ fn device_frames_for(samples: usize, rate: u32) -> usize {
 }
 
 enum Message {
+    /// The first callback: when its first frame was captured.
+    Started(Instant),
     Samples(Vec<i16>),
     Failed(::cpal::Error),
 }
 
-/// Records `needed` mono frames at the device's rate, mixed down and scaled to i16.
+/// The longest capture latency believed; more means the stream's clock is not usable.
+const MAX_LATENCY: Duration = Duration::from_secs(1);
+
+/// When the first frame of a callback's buffer was captured: its arrival minus cpal's latency
+/// (callback minus capture instant), or minus the buffer's length when cpal reports none.
+fn first_frame_instant(arrived: Instant, latency: Duration, frames: usize, rate: u32) -> Instant {
+    let buffered = Duration::from_secs_f64(frames as f64 / f64::from(rate.max(1)));
+    let back = if latency.is_zero() || latency > MAX_LATENCY {
+        buffered
+    } else {
+        latency
+    };
+    arrived
+        .checked_sub(back.min(MAX_LATENCY))
+        .unwrap_or(arrived)
+}
+
+/// Records `needed` mono frames at the device's rate, mixed down and scaled to i16, and when the
+/// first one was captured.
 fn capture<T>(
     device: &::cpal::Device,
     format: &Format,
     needed: usize,
     deadline: Instant,
     timeout: Duration,
-) -> Result<Vec<i16>, DeviceError>
+) -> Result<(Vec<i16>, Option<Instant>), DeviceError>
 where
     T: SizedSample + Send + 'static,
     i16: FromSample<T>,
@@ -237,6 +276,7 @@ where
     // unpaced device cannot fill memory while the stream is being torn down.
     let delivered = Arc::new(AtomicUsize::new(0));
     let delivered_in_callback = Arc::clone(&delivered);
+    let rate = format.sample_rate;
     let config = StreamConfig {
         channels: format.channels,
         sample_rate: format.sample_rate,
@@ -245,10 +285,17 @@ where
     let stream = device
         .build_input_stream::<T, _, _>(
             config,
-            move |data: &[T], _info| {
+            move |data: &[T], info: &::cpal::InputCallbackInfo| {
                 let already = delivered_in_callback.load(Ordering::Relaxed);
                 if already >= needed {
                     return;
+                }
+                if already == 0 {
+                    let stamp = info.timestamp();
+                    let latency = stamp.callback.duration_since(stamp.capture);
+                    let first =
+                        first_frame_instant(Instant::now(), latency, data.len() / channels, rate);
+                    let _ = sender.send(Message::Started(first));
                 }
                 let frames: Vec<i16> = data
                     .chunks_exact(channels)
@@ -267,9 +314,11 @@ where
         .map_err(map_error)?;
     stream.play().map_err(map_error)?;
     let mut out = Vec::with_capacity(needed);
+    let mut first_at = None;
     while out.len() < needed {
         let remaining = deadline.saturating_duration_since(Instant::now());
         match receiver.recv_timeout(remaining) {
+            Ok(Message::Started(at)) => first_at = first_at.or(Some(at)),
             Ok(Message::Samples(chunk)) => out.extend(chunk),
             Ok(Message::Failed(error)) if error.kind() == ::cpal::ErrorKind::Xrun => {
                 tracing::warn!("the microphone dropped samples (overrun)");
@@ -286,7 +335,7 @@ where
     }
     drop(stream);
     out.truncate(needed);
-    Ok(out)
+    Ok((out, first_at))
 }
 
 /// The mean of one interleaved frame's channels, as i16.

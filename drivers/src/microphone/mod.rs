@@ -7,7 +7,7 @@ pub mod sim;
 
 use std::fmt;
 use std::io::Cursor;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::error::{Device, DeviceError};
 
@@ -173,11 +173,36 @@ fn clamp_i16(value: i64) -> i16 {
     value.clamp(i64::from(i16::MIN), i64::from(i16::MAX)) as i16
 }
 
+/// A recording and when its first sample was captured.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimedRecording {
+    pub clip: AudioClip,
+    /// When the first sample was captured, on the process's monotonic clock (what the camera's
+    /// `Frame::captured_at` is on too).
+    pub first_sample_at: Instant,
+}
+
 /// A microphone that records a given number of samples at [`SAMPLE_RATE`], mono.
 pub trait Microphone: Send {
     /// Records `samples` samples (16 kHz mono); fails with `Timeout` when that takes longer than
     /// `timeout`.
     fn record(&mut self, samples: usize, timeout: Duration) -> Result<AudioClip, DeviceError>;
+
+    /// Records like [`Microphone::record`] and says when the first sample was captured, so the
+    /// audio can be lined up with camera frames. Backends measure it; this default takes the
+    /// moment the call started (right for a device that starts capturing at once).
+    fn record_timed(
+        &mut self,
+        samples: usize,
+        timeout: Duration,
+    ) -> Result<TimedRecording, DeviceError> {
+        let first_sample_at = Instant::now();
+        let clip = self.record(samples, timeout)?;
+        Ok(TimedRecording {
+            clip,
+            first_sample_at,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -4,8 +4,14 @@
 //! samples asked for: a longer clip is cut, a shorter one is padded with silence (the only sign of
 //! padding is the zeros in the returned data). Files in another format are converted when loaded:
 //! channels mixed down to mono, 8–32-bit integer or float samples scaled to 16-bit, and the rate
-//! changed to 16 kHz by linear interpolation ([`AudioClip::resampled`]). The simulator does not
-//! sleep; a request longer than its timeout fails with `Timeout`, as a real device would.
+//! changed to 16 kHz by linear interpolation ([`AudioClip::resampled`]). A request longer than
+//! its timeout fails with `Timeout`, as a real device would.
+//!
+//! Time: the clip is what was said from the moment of the call. By default the simulator returns
+//! at once; with [`SimMicrophone::realtime`] it returns when a real device would, once the last
+//! sample has been "captured". With [`SimMicrophone::start_delay`] it starts capturing late, like
+//! a device slow to open: the beginning of the clip is missed and
+//! [`TimedRecording::first_sample_at`] says when capture began.
 //!
 //! A script file is a JSON array of `{"wav": "path"}` (relative to the script's folder) and
 //! `{"fault": "busy"}` events (see [`SimFault`]), looped. One-shot faults can also be injected at
@@ -13,11 +19,11 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use super::{AudioClip, Microphone, SAMPLE_RATE};
+use super::{AudioClip, Microphone, TimedRecording, SAMPLE_RATE};
 use crate::error::{Device, DeviceError};
 use crate::sim::{self, FaultQueue, SimFault};
 
@@ -36,6 +42,8 @@ pub struct SimMicrophone {
     slots: Vec<Slot>,
     position: usize,
     faults: FaultQueue,
+    realtime: bool,
+    start_delay: Duration,
 }
 
 impl std::fmt::Debug for SimMicrophone {
@@ -86,7 +94,23 @@ impl SimMicrophone {
             slots,
             position: 0,
             faults: FaultQueue::default(),
+            realtime: false,
+            start_delay: Duration::ZERO,
         }
+    }
+
+    /// Take as long as the recording, as a real microphone does (off by default: tests and the
+    /// demo run at full speed with the same samples and times).
+    pub fn realtime(mut self, realtime: bool) -> SimMicrophone {
+        self.realtime = realtime;
+        self
+    }
+
+    /// Start capturing `delay` after the call, as a device that is slow to open does: the
+    /// first `delay` of the clip is missed and the recording's first sample is that much later.
+    pub fn start_delay(mut self, delay: Duration) -> SimMicrophone {
+        self.start_delay = delay;
+        self
     }
 
     /// A handle to queue one-shot faults; it stays usable after the microphone is boxed.
@@ -97,6 +121,16 @@ impl SimMicrophone {
 
 impl Microphone for SimMicrophone {
     fn record(&mut self, samples: usize, timeout: Duration) -> Result<AudioClip, DeviceError> {
+        self.record_timed(samples, timeout)
+            .map(|recording| recording.clip)
+    }
+
+    fn record_timed(
+        &mut self,
+        samples: usize,
+        timeout: Duration,
+    ) -> Result<TimedRecording, DeviceError> {
+        let called = Instant::now();
         if samples > MAX_RECORD_SAMPLES {
             return Err(DeviceError::Unsupported {
                 device: DEVICE,
@@ -108,8 +142,8 @@ impl Microphone for SimMicrophone {
         if let Some(fault) = self.faults.pop() {
             return Err(fault.to_error(DEVICE, timeout));
         }
-        let takes = Duration::from_millis(samples as u64 * 1000 / u64::from(SAMPLE_RATE));
-        if takes > timeout {
+        let length = Duration::from_millis(samples as u64 * 1000 / u64::from(SAMPLE_RATE));
+        if self.start_delay + length > timeout {
             return Err(DeviceError::timeout(DEVICE, timeout));
         }
         let len = self.slots.len();
@@ -119,18 +153,35 @@ impl Microphone for SimMicrophone {
             .and_then(|index| self.slots.get(index))
             .cloned();
         self.position = (self.position + 1).checked_rem(len).unwrap_or(0);
-        match slot {
-            Some(Slot::Clip(clip)) => {
-                let mut recorded: Vec<i16> = clip.samples.iter().copied().take(samples).collect();
-                recorded.resize(samples, 0);
-                Ok(AudioClip {
-                    sample_rate: SAMPLE_RATE,
-                    samples: recorded,
-                })
+        let clip = match slot {
+            Some(Slot::Clip(clip)) => clip,
+            Some(Slot::Fault(fault)) => return Err(fault.to_error(DEVICE, timeout)),
+            None => return Err(DeviceError::Disconnected { device: DEVICE }),
+        };
+        // The clip is what was said from the call on; a late start misses its beginning.
+        let missed = (self.start_delay.as_secs_f64() * f64::from(SAMPLE_RATE)).round() as usize;
+        let mut recorded: Vec<i16> = clip
+            .samples
+            .iter()
+            .copied()
+            .skip(missed)
+            .take(samples)
+            .collect();
+        recorded.resize(samples, 0);
+        let first_sample_at = called + self.start_delay;
+        if self.realtime {
+            let done = first_sample_at + length;
+            if let Some(wait) = done.checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
             }
-            Some(Slot::Fault(fault)) => Err(fault.to_error(DEVICE, timeout)),
-            None => Err(DeviceError::Disconnected { device: DEVICE }),
         }
+        Ok(TimedRecording {
+            clip: AudioClip {
+                sample_rate: SAMPLE_RATE,
+                samples: recorded,
+            },
+            first_sample_at,
+        })
     }
 }
 

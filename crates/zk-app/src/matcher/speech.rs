@@ -2,10 +2,15 @@
 //! "vad"`): Silero VAD for "was there a reading, long enough, after the digits appeared", and
 //! the lip-sync correlation for "did this mouth make that sound" (zk-liveness).
 //!
-//! Face boxes for lip sync come from zk-vision's detector on every `detect_every`-th frame,
-//! linearly interpolated in between (the lip-sync alignment absorbs the small error). The clip's
-//! audio is taken to start with its first frame and the digits to be shown when recording
-//! starts: frame times are `captured_at_ms` relative to the first frame.
+//! Face boxes for lip sync are the clip's own when the face matcher found them already
+//! ([`LivenessClip::face_boxes`]); otherwise zk-vision's detector runs on every `detect_every`-th
+//! frame, linearly interpolated in between (the lip-sync alignment absorbs the small error).
+//!
+//! Timing is the clip's data: each frame's capture time and the moment the digits appeared are
+//! relative to the audio's first sample (camera and microphone do not start together). Frames
+//! captured before the audio started or after it ended have no sound to be compared with and are
+//! left out of the lip sync; speech that starts before the digits could be read does not count.
+//! The VAD runs on a second thread while the lip sync is computed.
 
 use std::path::Path;
 
@@ -77,12 +82,8 @@ impl SpeechLiveness {
             boxes[index] = faces
                 .iter()
                 .max_by(|a, b| a.area().total_cmp(&b.area()))
-                .map(|face| FaceRect {
-                    x: f64::from(face.x),
-                    y: f64::from(face.y),
-                    width: f64::from(face.width),
-                    height: f64::from(face.height),
-                });
+                .copied()
+                .map(face_rect);
             detected.push(index);
         }
         for pair in detected.windows(2) {
@@ -101,6 +102,15 @@ impl SpeechLiveness {
             }
         }
         Ok(boxes)
+    }
+}
+
+fn face_rect(face: zk_vision::FaceBox) -> FaceRect {
+    FaceRect {
+        x: f64::from(face.x),
+        y: f64::from(face.y),
+        width: f64::from(face.width),
+        height: f64::from(face.height),
     }
 }
 
@@ -127,29 +137,56 @@ impl LivenessJudge for SpeechLiveness {
     fn judge(&mut self, clip: &LivenessClip<'_>) -> Result<LivenessReport, AppError> {
         let audio = clip.audio.resampled(zk_drivers::SAMPLE_RATE);
         let digits = clip.challenge.digits().len();
-        let probabilities = self.vad.probabilities(&audio.samples)?;
         let window_secs = VAD_WINDOW as f64 / f64::from(zk_drivers::SAMPLE_RATE);
-        let speech = judge_speech(&probabilities, window_secs, digits, 0.0, &self.rule);
+        let audio_ms = audio.samples.len() as i64 * 1000 / i64::from(zk_drivers::SAMPLE_RATE);
 
         let images: Vec<&RgbImage> = clip.frames.iter().map(|frame| &frame.image).collect();
-        let boxes = self.face_boxes(&images)?;
-        let frames: Vec<GrayFrame> = images.iter().map(|image| gray(image)).collect();
-        let first_ms = clip.frames.first().map_or(0, |frame| frame.captured_at_ms);
-        let times: Vec<f64> = clip
-            .frames
-            .iter()
-            .map(|frame| frame.captured_at_ms.saturating_sub(first_ms) as f64 / 1000.0)
+        let boxes: Vec<Option<FaceRect>> = match clip.face_boxes {
+            Some(found) if found.len() == images.len() => {
+                found.iter().map(|face| face.map(face_rect)).collect()
+            }
+            _ => self.face_boxes(&images)?,
+        };
+        // Only frames with sound under them are compared with it.
+        let heard: Vec<usize> = (0..images.len())
+            .filter(|&index| {
+                clip.frame_times_ms
+                    .get(index)
+                    .is_some_and(|t| (0..audio_ms).contains(t))
+            })
             .collect();
-        let sync = judge_lip_sync(
-            &LipSyncClip {
-                frames: &frames,
-                boxes: &boxes,
-                frame_times_secs: &times,
-                samples: &audio.samples,
-                sample_rate: audio.sample_rate,
-            },
-            &self.lip_sync,
-        )?;
+        let frames: Vec<GrayFrame> = heard.iter().map(|&index| gray(images[index])).collect();
+        let heard_boxes: Vec<Option<FaceRect>> = heard.iter().map(|&index| boxes[index]).collect();
+        let times: Vec<f64> = heard
+            .iter()
+            .map(|&index| clip.frame_times_ms[index] as f64 / 1000.0)
+            .collect();
+        let vad = &self.vad;
+        let (probabilities, sync) = std::thread::scope(|scope| {
+            let voice = scope.spawn(|| vad.probabilities(&audio.samples));
+            let sync = judge_lip_sync(
+                &LipSyncClip {
+                    frames: &frames,
+                    boxes: &heard_boxes,
+                    frame_times_secs: &times,
+                    samples: &audio.samples,
+                    sample_rate: audio.sample_rate,
+                },
+                &self.lip_sync,
+            );
+            (voice.join(), sync)
+        });
+        let probabilities = probabilities
+            .map_err(|_| AppError::Image("the voice-activity thread failed".into()))??;
+        let sync = sync?;
+        let shown_at_secs = clip.shown_at_ms as f64 / 1000.0;
+        let speech = judge_speech(
+            &probabilities,
+            window_secs,
+            digits,
+            shown_at_secs,
+            &self.rule,
+        );
         tracing::info!(
             speech_secs = speech.speech_secs,
             onset = ?speech.onset_secs,

@@ -12,9 +12,11 @@ fn policy() -> MatchPolicy {
 
 fn frames(count: usize) -> Vec<Frame> {
     (0..count)
-        .map(|i| Frame {
-            image: RgbImage::from_pixel(64, 48, Rgb([20, 60, 200])),
-            captured_at_ms: i as u64 * 100,
+        .map(|i| {
+            Frame::now(
+                RgbImage::from_pixel(64, 48, Rgb([20, 60, 200])),
+                i as u64 * 100,
+            )
         })
         .collect()
 }
@@ -37,11 +39,8 @@ fn liveness(matcher: &mut SimFaceMatcher, id_photo: Option<&[u8]>) -> Verdict {
     };
     let challenge =
         Challenge::from_digits(&[1, 2, 3, 4, 5, 6], zk_domain::Timestamp::from_millis(0)).unwrap();
-    let clip = LivenessClip {
-        frames: &frames,
-        audio: &audio,
-        challenge: &challenge,
-    };
+    let recorded = crate::clip::RecordedClip::aligned(frames, audio);
+    let clip = recorded.liveness(&challenge);
     matcher.check_liveness(&clip, id_photo, &policy()).unwrap()
 }
 
@@ -119,11 +118,8 @@ fn an_empty_script_is_an_error_not_a_pass() {
     };
     let challenge =
         Challenge::from_digits(&[1, 2, 3, 4], zk_domain::Timestamp::from_millis(0)).unwrap();
-    let clip = LivenessClip {
-        frames: &frames,
-        audio: &audio,
-        challenge: &challenge,
-    };
+    let recorded = crate::clip::RecordedClip::aligned(frames, audio);
+    let clip = recorded.liveness(&challenge);
     assert!(matches!(
         matcher.check_liveness(&clip, Some(&[1]), &policy()),
         Err(AppError::Config(_))
@@ -136,12 +132,12 @@ fn photo_check_crops_to_spec_and_honours_declined_consent() {
         photo_distance: 0.9,
         ..scores()
     });
-    let frame = Frame {
-        image: RgbImage::from_fn(1280, 720, |x, y| {
+    let frame = Frame::now(
+        RgbImage::from_fn(1280, 720, |x, y| {
             Rgb([(x % 256) as u8, (y % 256) as u8, ((x * y) % 256) as u8])
         }),
-        captured_at_ms: 0,
-    };
+        0,
+    );
     let check = matcher
         .check_photo(&frame, Some(&[1]), true, &policy())
         .unwrap();
@@ -168,10 +164,7 @@ fn photo_check_crops_to_spec_and_honours_declined_consent() {
 
 #[test]
 fn tiny_frames_are_an_error() {
-    let frame = Frame {
-        image: RgbImage::new(4, 4),
-        captured_at_ms: 0,
-    };
+    let frame = Frame::now(RgbImage::new(4, 4), 0);
     assert!(matches!(
         crop_to_spec(&frame.image),
         Err(AppError::Image(_))
@@ -188,4 +181,35 @@ fn script_file_errors_are_clear() {
         other => panic!("expected a config error, got {other:?}"),
     }
     assert!(SimFaceMatcher::from_file(&dir.path().join("missing.json")).is_err());
+}
+
+#[test]
+fn every_other_frame_and_the_last_are_scanned_and_boxes_interpolated_between() {
+    use super::guide::FrameFinding;
+    use super::vision::{interpolate_boxes, scanned_frames};
+    assert_eq!(scanned_frames(7, 2), [0, 2, 4, 6]);
+    assert_eq!(scanned_frames(6, 2), [0, 2, 4, 5]);
+    assert_eq!(scanned_frames(3, 1), [0, 1, 2]);
+    assert_eq!(scanned_frames(0, 2), Vec::<usize>::new());
+    let face = |x: f32| zk_vision::FaceBox {
+        x,
+        y: 10.0,
+        width: 100.0,
+        height: 120.0,
+        score: 5.0,
+    };
+    let scanned = scanned_frames(6, 2);
+    let findings = [
+        FrameFinding::InGuide(face(0.0)),
+        FrameFinding::OutsideGuide(face(40.0)),
+        FrameFinding::NoFace,
+        FrameFinding::InGuide(face(80.0)),
+    ];
+    let boxes = interpolate_boxes(6, &scanned, &findings);
+    let xs: Vec<Option<f32>> = boxes.iter().map(|b| b.map(|b| b.x)).collect();
+    assert_eq!(
+        xs,
+        [Some(0.0), Some(20.0), Some(40.0), None, None, Some(80.0)],
+        "between two faces: interpolated; next to a frame without one: none"
+    );
 }

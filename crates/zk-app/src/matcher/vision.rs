@@ -1,34 +1,48 @@
 //! The real face matcher: zk-vision's detector and embedder (rustface + dlib) for the face half
 //! of liveness, identity against the ID card photo and the registration photo; a
 //! [`LivenessJudge`] for the speech half.
+//!
+//! The face half of a clip: faces are detected on every `scan_every`-th frame (and the last) on
+//! two threads, and each scanned frame is judged against the guide box ([`super::guide`]):
+//! exactly one face, centred in the box, neither too small nor too large, in at least 90 % of
+//! them (any frame with two faces fails). The same detections give the speech judge its face
+//! boxes (interpolated between scanned frames), so faces are found once per clip. For the
+//! identity, the sharpest in-box frames are embedded on the embedder's worker while the speech
+//! judge runs; of those, the best (frontal, detailed, sharp) are compared with the ID photo and
+//! decided on their median distance.
 
 use std::path::Path;
 use std::sync::Arc;
 
-use image::RgbImage;
+use image::{DynamicImage, RgbImage};
 use zk_domain::{Decision, MatchPolicy, ReasonCode, Score, Verdict};
 use zk_drivers::Frame;
 use zk_vision::{
-    fix_photo, FaceTemplate, FaceVerifier, ModelPaths, PhotoSpec, SizeFit, VerifierConfig,
+    fix_photo, FaceBox, FaceTemplate, FaceVerifier, ModelPaths, PhotoSpec, SizeFit, VerifierConfig,
 };
 
 use crate::error::AppError;
+use crate::matcher::guide::{
+    comparison_quality, face_sharpness, judge_frame, sharpest, FrameFinding, GuideConfig,
+    GuideCounts,
+};
 use crate::matcher::liveness::{LivenessJudge, LivenessReport};
 use crate::matcher::{crop_to_spec, FaceMatcher, LivenessClip, PhotoCheck};
-
-/// Fewest of the scanned frames that must show exactly one usable face ("one face throughout").
-/// With 6 scanned frames one frame may miss (a blink of motion blur); any frame with a second
-/// face fails outright.
-pub const ONE_FACE_MIN_FRACTION: f64 = 0.8;
 
 pub struct VisionFaceMatcher {
     verifier: Arc<FaceVerifier>,
     liveness: Box<dyn LivenessJudge>,
     photo_spec: PhotoSpec,
+    guide: GuideConfig,
     version: String,
     /// The ID photo's template, computed once per photo (the first liveness attempt) and reused
     /// for retries and the registration photo. `Err` holds why the photo gave no template.
     id: Option<(Vec<u8>, Result<FaceTemplate, String>)>,
+    /// Detect faces on every n-th clip frame (and the last); 1: all.
+    pub scan_every: usize,
+    /// The sharpest in-box frames embedded for the identity (of which the verifier's
+    /// `best_frames` are compared).
+    pub embed_frames: usize,
 }
 
 impl std::fmt::Debug for VisionFaceMatcher {
@@ -42,13 +56,62 @@ impl std::fmt::Debug for VisionFaceMatcher {
 impl VisionFaceMatcher {
     pub fn new(verifier: Arc<FaceVerifier>, liveness: Box<dyn LivenessJudge>) -> VisionFaceMatcher {
         let version = format!("{}+{}", verifier.model_version(), liveness.model_version());
+        let embed_frames = verifier.config().best_frames + 2;
         VisionFaceMatcher {
             verifier,
             liveness,
             photo_spec: PhotoSpec::default(),
+            guide: GuideConfig::default(),
             version,
             id: None,
+            scan_every: 2,
+            embed_frames,
         }
+    }
+
+    /// Another guide box and face-size limits than the default (`[matcher.guide]`).
+    pub fn with_guide(mut self, guide: GuideConfig) -> Result<VisionFaceMatcher, AppError> {
+        guide.validate().map_err(AppError::Config)?;
+        self.guide = guide;
+        Ok(self)
+    }
+
+    /// Faces in the scanned frames (indices into `images`), on two threads.
+    fn detect_scanned(
+        &self,
+        images: &[&RgbImage],
+        scanned: &[usize],
+    ) -> Result<Vec<Vec<FaceBox>>, AppError> {
+        let (verifier, guide) = (&*self.verifier, &self.guide);
+        let detector = verifier.detector();
+        let detect = |index: usize| -> Result<Vec<FaceBox>, AppError> {
+            let image = images[index];
+            // Small enough to tell a face that is too far from no face at all.
+            let min_px = verifier
+                .config()
+                .frame_min_face_px
+                .min(0.75 * guide.min_face_px(image.width()))
+                .max(zk_vision::policy::FULL_DETAIL_EYE_DISTANCE);
+            match detector.detect_at_least(image, min_px) {
+                Ok(faces) => Ok(faces),
+                Err(error) if error.is_input_problem() => Ok(Vec::new()),
+                Err(error) => Err(error.into()),
+            }
+        };
+        let half = scanned.len().div_ceil(2);
+        let (first, second) = scanned.split_at(half);
+        let (a, b) = std::thread::scope(|scope| {
+            let other = scope.spawn(|| {
+                second
+                    .iter()
+                    .map(|&index| detect(index))
+                    .collect::<Vec<_>>()
+            });
+            let mine: Vec<_> = first.iter().map(|&index| detect(index)).collect();
+            (mine, other.join())
+        });
+        let b = b.map_err(|_| AppError::Image("the face detection thread failed".into()))?;
+        a.into_iter().chain(b).collect()
     }
 
     /// Another registration-photo spec than the default (480×640, blue, 20–40 KB).
@@ -106,30 +169,72 @@ impl FaceMatcher for VisionFaceMatcher {
         policy: &MatchPolicy,
     ) -> Result<Verdict, AppError> {
         let images: Vec<&RgbImage> = clip.frames.iter().map(|frame| &frame.image).collect();
+        let scanned = scanned_frames(images.len(), self.scan_every);
+        let detections = self.detect_scanned(&images, &scanned)?;
+        let findings: Vec<FrameFinding> = scanned
+            .iter()
+            .zip(&detections)
+            .map(|(&index, faces)| judge_frame(faces, images[index].dimensions(), &self.guide))
+            .collect();
+        let counts = GuideCounts::of(&findings);
+        let face_failure = counts.failure(&self.guide);
+        let mut scores = vec![
+            Score::new(
+                "one_face_fraction",
+                counts.in_guide_fraction(),
+                self.guide.min_in_guide_fraction,
+            ),
+            Score::new("frames_scanned", counts.scanned as f64, 0.0),
+            Score::new("frames_outside_guide", counts.outside_guide as f64, 0.0),
+            Score::new(
+                "frames_face_too_small",
+                counts.too_small as f64,
+                self.guide.min_face,
+            ),
+            Score::new(
+                "frames_face_too_large",
+                counts.too_large as f64,
+                self.guide.max_face,
+            ),
+        ];
+
+        // The identity: the sharpest in-box frames go to the embedder's worker now.
         let template = match id_photo {
             Some(photo) => self.id_template(photo)?,
             None => None,
         };
-        let (identity, counts) = match &template {
-            Some(template) => {
-                let report = self.verifier.verify_clip(template, &images, policy)?;
-                (Some(report.verdict), report.counts)
+        let mut pending = Vec::new();
+        if template.is_some() && face_failure.is_none() {
+            let candidates: Vec<(usize, FaceBox, f64)> = scanned
+                .iter()
+                .zip(&findings)
+                .filter_map(|(&index, finding)| match finding {
+                    FrameFinding::InGuide(face) => {
+                        Some((index, *face, sharpness_of(images[index], face)))
+                    }
+                    _ => None,
+                })
+                .collect();
+            let sharpness: Vec<f64> = candidates.iter().map(|(_, _, sharp)| *sharp).collect();
+            let top = sharpness.iter().copied().fold(0.0, f64::max);
+            for chosen in sharpest(&sharpness, self.embed_frames) {
+                let (index, face, sharp) = candidates[chosen];
+                pending.push((
+                    index,
+                    sharp,
+                    self.verifier.embedder().start_embed(images[index], &[face]),
+                ));
             }
-            None => (None, self.verifier.scan_faces(&images)?),
+            scores.push(Score::new("sharpest_face", top, 0.0));
+        }
+
+        // The speech half, with the faces found here, while the worker embeds.
+        let boxes = interpolate_boxes(images.len(), &scanned, &findings);
+        let with_faces = LivenessClip {
+            face_boxes: Some(&boxes),
+            ..*clip
         };
-        let mut scores = vec![Score::new(
-            "one_face_fraction",
-            counts.one_face_fraction(),
-            ONE_FACE_MIN_FRACTION,
-        )];
-        let face_failure = if counts.several_faces > 0 {
-            Some(ReasonCode::MultipleFaces)
-        } else if counts.one_face_fraction() < ONE_FACE_MIN_FRACTION {
-            Some(counts.main_problem())
-        } else {
-            None
-        };
-        let speech = self.liveness.judge(clip)?;
+        let speech = self.liveness.judge(&with_faces)?;
         let speech_failure = match &speech {
             LivenessReport::Checked {
                 scores: list,
@@ -140,11 +245,40 @@ impl FaceMatcher for VisionFaceMatcher {
             }
             LivenessReport::Unavailable { .. } => None,
         };
-        let identity_decision = match identity {
-            Some(verdict) => {
+
+        let identity_decision = match &template {
+            Some(template) if face_failure.is_none() => {
+                let top = pending
+                    .iter()
+                    .map(|(_, sharp, _)| *sharp)
+                    .fold(0.0, f64::max);
+                let mut compared = Vec::new();
+                for (index, sharp, started) in pending {
+                    let Some(embedded) = started.wait()?.into_iter().next() else {
+                        continue;
+                    };
+                    let quality = comparison_quality(
+                        embedded.landmarks.frontalness(),
+                        embedded.landmarks.eye_distance(),
+                        sharp,
+                        top,
+                    );
+                    compared.push((quality, index, template.distance(&embedded.template)));
+                }
+                compared.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+                compared.truncate(self.verifier.config().best_frames);
+                let distances: Vec<f64> =
+                    compared.iter().map(|(_, _, distance)| *distance).collect();
+                let verdict = zk_vision::policy::decide_identity(
+                    policy,
+                    &distances,
+                    &counts.as_frame_counts(),
+                    self.verifier.model_version(),
+                );
                 scores.extend(verdict.scores);
                 verdict.decision
             }
+            Some(_) => Decision::Fail(face_failure.unwrap_or(ReasonCode::NoFace)),
             None => Decision::Review(ReasonCode::PhotoUnavailable),
         };
         let mut decision = match (face_failure, speech_failure) {
@@ -237,4 +371,60 @@ impl FaceMatcher for VisionFaceMatcher {
             jpeg: fixed.jpeg,
         })
     }
+}
+
+/// The frames scanned for faces: every `every`-th and the last.
+pub fn scanned_frames(count: usize, every: usize) -> Vec<usize> {
+    let mut scanned: Vec<usize> = (0..count).step_by(every.max(1)).collect();
+    if count > 0 && scanned.last() != Some(&(count - 1)) {
+        scanned.push(count - 1);
+    }
+    scanned
+}
+
+/// A face box for every frame: the single face of each scanned frame that has one (in the guide
+/// box or not), linearly interpolated for the frames between two such frames; `None` elsewhere.
+pub fn interpolate_boxes(
+    count: usize,
+    scanned: &[usize],
+    findings: &[FrameFinding],
+) -> Vec<Option<FaceBox>> {
+    let mut boxes: Vec<Option<FaceBox>> = vec![None; count];
+    for (&index, finding) in scanned.iter().zip(findings) {
+        if let Some(slot) = boxes.get_mut(index) {
+            *slot = finding.face();
+        }
+    }
+    for pair in scanned.windows(2) {
+        let (from, to) = (pair[0], pair[1]);
+        if let (Some(Some(a)), Some(Some(b))) = (boxes.get(from).copied(), boxes.get(to).copied()) {
+            for (step, slot) in boxes.iter_mut().take(to).skip(from + 1).enumerate() {
+                let t = (step + 1) as f32 / (to - from) as f32;
+                let mix = |p: f32, q: f32| p + (q - p) * t;
+                *slot = Some(FaceBox {
+                    x: mix(a.x, b.x),
+                    y: mix(a.y, b.y),
+                    width: mix(a.width, b.width),
+                    height: mix(a.height, b.height),
+                    score: a.score.min(b.score),
+                });
+            }
+        }
+    }
+    boxes
+}
+
+/// [`face_sharpness`] on the face's part of the frame only (cheap: no full-frame conversion).
+fn sharpness_of(image: &RgbImage, face: &FaceBox) -> f64 {
+    let (width, height) = image.dimensions();
+    let x0 = face.x.max(0.0) as u32;
+    let y0 = face.y.max(0.0) as u32;
+    let x1 = ((face.x + face.width).max(0.0) as u32).min(width);
+    let y1 = ((face.y + face.height).max(0.0) as u32).min(height);
+    if x1 <= x0 || y1 <= y0 {
+        return 0.0;
+    }
+    let crop = image::imageops::crop_imm(image, x0, y0, x1 - x0, y1 - y0).to_image();
+    let gray = DynamicImage::ImageRgb8(crop).into_luma8();
+    face_sharpness(&gray, &face.shifted(-(x0 as f32), -(y0 as f32)))
 }

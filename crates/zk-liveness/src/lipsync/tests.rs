@@ -231,6 +231,61 @@ fn a_late_video_passes_and_its_lag_is_found() {
     }
 }
 
+/// The microphone started 0.6 s before the camera: the frames, given their real times after the
+/// first sample, line up with the sound; given as if both had started together, they do not.
+#[test]
+fn frames_are_lined_up_with_the_audio_by_their_times() {
+    let lead = 9_600; // 0.6 s of audio before the first frame
+    for (index, (name, _, samples)) in speech_clips().iter().enumerate().take(4) {
+        let scene = Scene::new(mouth_from(&envelope(samples), 70 + index as u64), 80);
+        let (frames, boxes) = scene.render();
+        let mut recorded = vec![0i16; lead];
+        recorded.extend_from_slice(samples);
+        let run = |offset_secs: f64| {
+            let times: Vec<f64> = (0..frames.len())
+                .map(|frame| offset_secs + frame as f64 / FPS)
+                .collect();
+            judge_lip_sync(
+                &LipSyncClip {
+                    frames: &frames,
+                    boxes: &boxes,
+                    frame_times_secs: &times,
+                    samples: &recorded,
+                    sample_rate: 16_000,
+                },
+                &LipSyncConfig::default(),
+            )
+            .expect("valid input")
+        };
+        let measured = run(0.6);
+        assert_eq!(
+            measured.verdict,
+            LipSyncVerdict::Pass,
+            "{name}: {measured:?}"
+        );
+        assert!(measured.lag_frames.abs() <= 1, "{name}: {measured:?}");
+        let assumed = run(0.0);
+        assert_eq!(
+            assumed.verdict,
+            LipSyncVerdict::Fail,
+            "{name}: 15 frames off is beyond the lag search: {assumed:?}"
+        );
+    }
+}
+
+/// Frames captured before the first sample have no sound under them: the floor, not the first
+/// window's energy.
+#[test]
+fn frames_before_the_audio_have_no_energy() {
+    let samples = vec![8_000i16; 16_000];
+    let energy = audio_energy(&samples, 16_000, &[-0.2, -0.01, 0.0, 0.5, 1.5], 25.0)
+        .expect("some frames have audio");
+    let floor = (1e-4f64).ln();
+    assert_eq!(&energy[..2], &[floor, floor]);
+    assert!(energy[2] > -2.0 && energy[3] > -2.0);
+    assert_eq!(energy[4], floor, "after the last sample");
+}
+
 #[test]
 fn a_photo_random_motion_and_a_far_shifted_video_fail() {
     let clips = speech_clips();

@@ -203,11 +203,53 @@ fn realtime_paces_frames_and_is_off_by_default() {
 }
 
 #[test]
+fn realtime_skips_the_frames_due_while_nobody_read_like_a_real_camera() {
+    let images: Vec<RgbImage> = (0..10u8)
+        .map(|index| RgbImage::from_pixel(1, 1, Rgb([index, 0, 0])))
+        .collect();
+    let mut camera = SimCamera::from_images(images, 50.0)
+        .expect("a camera")
+        .realtime(true);
+    let first = camera.frame().expect("frame");
+    assert_eq!((first.captured_at_ms, colour(&first)[0]), (0, 0));
+    std::thread::sleep(Duration::from_millis(130));
+    let asked = Instant::now();
+    let next = camera.frame().expect("frame");
+    assert!(
+        asked.elapsed() < Duration::from_millis(15),
+        "the frame being captured now comes at once, not a backlog"
+    );
+    assert!(
+        (120..=160).contains(&next.captured_at_ms),
+        "timestamps follow the time that passed: {}",
+        next.captured_at_ms
+    );
+    assert_eq!(
+        u64::from(colour(&next)[0]),
+        next.captured_at_ms / 20 % 10,
+        "the script moved on with time"
+    );
+    let after = camera.frame().expect("frame");
+    assert_eq!(after.captured_at_ms, next.captured_at_ms + 20);
+    let gap = after.captured_at.duration_since(next.captured_at);
+    assert_eq!(
+        gap,
+        Duration::from_millis(20),
+        "captured_at follows the timestamps"
+    );
+}
+
+#[test]
+fn unpaced_frames_carry_the_instants_they_would_have_had() {
+    let mut camera = SimCamera::from_images(vec![RgbImage::new(1, 1)], 10.0).expect("a camera");
+    let frames: Vec<Frame> = (0..5).map(|_| camera.frame().expect("frame")).collect();
+    let span = frames[4].captured_at.duration_since(frames[0].captured_at);
+    assert_eq!(span, Duration::from_millis(400));
+}
+
+#[test]
 fn frame_debug_shows_size_not_pixels() {
-    let frame = Frame {
-        image: RgbImage::from_pixel(640, 480, Rgb([1, 2, 3])),
-        captured_at_ms: 42,
-    };
+    let frame = Frame::now(RgbImage::from_pixel(640, 480, Rgb([1, 2, 3])), 42);
     let debug = format!("{frame:?}");
     assert_eq!(
         debug,

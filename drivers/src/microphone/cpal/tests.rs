@@ -60,3 +60,18 @@ fn too_long_a_recording_is_refused_before_opening_anything() {
         .expect("nothing to record");
     assert!(empty.samples.is_empty());
 }
+
+#[test]
+fn the_first_sample_is_dated_back_by_the_reported_latency_or_the_buffer() {
+    let arrived = Instant::now();
+    let by_latency = first_frame_instant(arrived, Duration::from_millis(30), 1_024, 16_000);
+    assert_eq!(arrived - by_latency, Duration::from_millis(30));
+    let by_buffer = first_frame_instant(arrived, Duration::ZERO, 1_600, 16_000);
+    assert_eq!(arrived - by_buffer, Duration::from_millis(100));
+    let absurd = first_frame_instant(arrived, Duration::from_secs(30), 480, 48_000);
+    assert_eq!(
+        arrived - absurd,
+        Duration::from_millis(10),
+        "an unbelievable latency falls back to the buffer"
+    );
+}

@@ -196,3 +196,60 @@ fn bad_files_fail_at_load_naming_them() {
     let error = SimMicrophone::from_script(&script).expect_err("no events");
     assert!(error.to_string().contains("no events"), "{error}");
 }
+
+#[test]
+fn realtime_takes_as_long_as_the_recording_and_times_its_first_sample() {
+    let clip = AudioClip {
+        sample_rate: SAMPLE_RATE,
+        samples: (0..16_000).map(|i| (i % 100) as i16).collect(),
+    };
+    let mut fast = SimMicrophone::from_clip(&clip);
+    let called = Instant::now();
+    let recording = fast
+        .record_timed(8_000, LONG)
+        .expect("records at once by default");
+    assert!(called.elapsed() < Duration::from_millis(100));
+    assert!(recording.first_sample_at >= called);
+    assert!(recording.first_sample_at - called < Duration::from_millis(20));
+
+    let mut paced = SimMicrophone::from_clip(&clip).realtime(true);
+    let called = Instant::now();
+    let recording = paced.record_timed(8_000, LONG).expect("records");
+    let took = called.elapsed();
+    assert!(
+        (Duration::from_millis(490)..Duration::from_millis(1_000)).contains(&took),
+        "half a second of audio takes half a second: {took:?}"
+    );
+    assert_eq!(recording.clip.samples, clip.samples[..8_000]);
+}
+
+#[test]
+fn a_late_start_misses_the_beginning_and_says_when_it_started() {
+    let clip = AudioClip {
+        sample_rate: SAMPLE_RATE,
+        samples: (0..32_000).map(|i| (i / 16) as i16).collect(),
+    };
+    let mut microphone = SimMicrophone::from_clip(&clip)
+        .start_delay(Duration::from_millis(250))
+        .realtime(true);
+    let called = Instant::now();
+    let recording = microphone.record_timed(4_000, LONG).expect("records");
+    let late = recording.first_sample_at - called;
+    assert!(
+        (Duration::from_millis(250)..Duration::from_millis(260)).contains(&late),
+        "{late:?}"
+    );
+    assert_eq!(
+        recording.clip.samples[0], 250,
+        "the first 250 ms (4000 samples) were missed"
+    );
+    assert_eq!(recording.clip.samples, clip.samples[4_000..8_000]);
+    assert!(
+        called.elapsed() >= Duration::from_millis(500),
+        "250 ms late + 250 ms long"
+    );
+    let error = microphone
+        .record_timed(16_000, Duration::from_millis(1_100))
+        .expect_err("1.25 s does not fit in 1.1 s");
+    assert_eq!(error.kind(), DeviceErrorKind::Timeout);
+}
