@@ -65,6 +65,8 @@ pub struct FlowSettings {
     pub serial_low_water: u32,
     /// The consent text version the kiosk shows.
     pub consent_version: String,
+    /// The instructions and pledge version (`assets/pledge/<version>.*.md`).
+    pub pledge_version: String,
 }
 
 impl Default for FlowSettings {
@@ -81,6 +83,7 @@ impl Default for FlowSettings {
             confirm_signature: true,
             serial_low_water: 50,
             consent_version: "consent-2027-v1".into(),
+            pledge_version: "pledge-2027-v1".into(),
         }
     }
 }

@@ -22,6 +22,16 @@ pub struct ConsentText {
 impl ConsentText {
     /// Reads `consent/<version>.zh-CN.md` and `consent/<version>.en.md` under `assets`.
     pub fn load(assets: &Path, version: &str) -> Result<ConsentText, AppError> {
+        ConsentText::load_from(assets, "consent", version)
+    }
+
+    /// Reads `pledge/<version>.{zh-CN,en}.md`: the candidate instructions and pledge (考生须知及
+    /// 诚信承诺), versioned like the consent text.
+    pub fn load_pledge(assets: &Path, version: &str) -> Result<ConsentText, AppError> {
+        ConsentText::load_from(assets, "pledge", version)
+    }
+
+    fn load_from(assets: &Path, folder: &str, version: &str) -> Result<ConsentText, AppError> {
         let valid = !version.is_empty()
             && version
                 .bytes()
@@ -29,22 +39,20 @@ impl ConsentText {
             && !version.starts_with('.');
         if !valid {
             return Err(AppError::Config(format!(
-                "flow.consent_version {version:?}: use letters, digits, '-', '_' or '.'"
+                "{folder} version {version:?}: use letters, digits, '-', '_' or '.'"
             )));
         }
         let read = |language: &str| -> Result<String, AppError> {
-            let path = assets
-                .join("consent")
-                .join(format!("{version}.{language}.md"));
+            let path = assets.join(folder).join(format!("{version}.{language}.md"));
             let text = std::fs::read_to_string(&path).map_err(|error| {
                 AppError::Config(format!(
-                    "flow.consent_version {version:?}: cannot read the consent text {} ({error}); add it or set the version of an existing text",
+                    "{folder} version {version:?}: cannot read the text {} ({error}); add it or set the version of an existing text",
                     path.display()
                 ))
             })?;
             if text.trim().is_empty() {
                 return Err(AppError::Config(format!(
-                    "flow.consent_version {version:?}: the consent text {} is empty",
+                    "{folder} version {version:?}: the text {} is empty",
                     path.display()
                 )));
             }
@@ -78,6 +86,9 @@ mod tests {
         let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets");
         let text = ConsentText::load(&assets, "consent-2027-v1").unwrap();
         assert!(text.zh_cn.contains("单独同意"));
+        let pledge = ConsentText::load_pledge(&assets, "pledge-2027-v1").unwrap();
+        assert!(pledge.zh_cn.contains("诚信") && pledge.en.contains("pledge"));
+        assert_ne!(pledge.sha256, text.sha256);
         assert!(text.en.contains("separately consent"));
         assert_eq!(text.sha256.len(), 64);
         assert!(matches!(
@@ -86,5 +97,54 @@ mod tests {
         ));
         assert!(ConsentText::load(&assets, "../../etc/passwd").is_err());
         assert_ne!(text_sha256("a", "b"), text_sha256("a\0", "b"));
+    }
+}
+
+/// One yes/no item of the optional declaration form at the pledge step.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+pub struct DeclarationItem {
+    pub key: String,
+    pub zh: String,
+    pub en: String,
+}
+
+/// The texts the candidate is shown besides the consent: the pledge and the declaration form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PledgeDocuments {
+    pub pledge: ConsentText,
+    pub declaration: Vec<DeclarationItem>,
+}
+
+impl PledgeDocuments {
+    /// `pledge/<version>.{zh-CN,en}.md` and `pledge/declaration.json` under `assets`.
+    pub fn load(assets: &Path, version: &str) -> Result<PledgeDocuments, AppError> {
+        let pledge = ConsentText::load_pledge(assets, version)?;
+        let path = assets.join("pledge").join("declaration.json");
+        let text = std::fs::read_to_string(&path).map_err(|error| {
+            AppError::Config(format!(
+                "cannot read the declaration form {} ({error}); restore it from the repository",
+                path.display()
+            ))
+        })?;
+        let declaration: Vec<DeclarationItem> = serde_json::from_str(&text).map_err(|error| {
+            AppError::Config(format!(
+                "the declaration form {} is not valid: {error}",
+                path.display()
+            ))
+        })?;
+        let mut keys = std::collections::HashSet::new();
+        for item in &declaration {
+            if item.key.trim().is_empty() || !keys.insert(item.key.as_str()) {
+                return Err(AppError::Config(format!(
+                    "the declaration form {} has an empty or repeated key {:?}",
+                    path.display(),
+                    item.key
+                )));
+            }
+        }
+        Ok(PledgeDocuments {
+            pledge,
+            declaration,
+        })
     }
 }

@@ -133,22 +133,26 @@ fn live_camera(
     Ok(Box::new(SimCamera::from_images(vec![frame], 15.0)?))
 }
 
-/// Runs the demo on `store` (in memory or a desk folder); `out` receives one line per event.
-pub fn run(
+/// Prepares `store` for the demo: the demo roster, a serial block per demo district and the demo
+/// staff accounts (each only when missing). Refuses a store that already confirmed a demo
+/// candidate when `fresh` (the scripted demo needs them unconfirmed).
+fn seed_store(
     config: &AppConfig,
-    mut store: Store,
+    store: &mut Store,
     assets: &Path,
+    now: zk_domain::Timestamp,
+    fresh: bool,
     out: &mut dyn FnMut(&str),
-) -> Result<DemoReport, AppError> {
-    let clock = SystemClock;
-    let now = crate::Clock::now(&clock);
+) -> Result<(), AppError> {
     let roster = assets.join("demo").join("roster.csv");
-    let report = store.import_roster_file(&roster, now)?;
-    out(&format!(
-        "roster: imported {} demo registrations from {}",
-        report.rows,
-        roster.display()
-    ));
+    if fresh || store.registrations(None, 1, 0)?.is_empty() {
+        let report = store.import_roster_file(&roster, now)?;
+        out(&format!(
+            "roster: imported {} demo registrations from {}",
+            report.rows,
+            roster.display()
+        ));
+    }
     for registration_id in DEMO_REGISTRATIONS {
         let confirmed = store
             .registrations(
@@ -158,7 +162,7 @@ pub fn run(
             )?
             .iter()
             .any(|row| row.registration_id == registration_id);
-        if confirmed {
+        if confirmed && fresh {
             return Err(AppError::Config(format!(
                 "this store already holds the demo's confirmation of {registration_id}; pass a fresh --store DIR"
             )));
@@ -195,6 +199,29 @@ pub fn run(
         }
     }
 
+    Ok(())
+}
+
+fn seed(
+    config: &AppConfig,
+    store: &mut Store,
+    assets: &Path,
+    now: zk_domain::Timestamp,
+    out: &mut dyn FnMut(&str),
+) -> Result<(), AppError> {
+    seed_store(config, store, assets, now, true, out)
+}
+
+/// Runs the demo on `store` (in memory or a desk folder); `out` receives one line per event.
+pub fn run(
+    config: &AppConfig,
+    mut store: Store,
+    assets: &Path,
+    out: &mut dyn FnMut(&str),
+) -> Result<DemoReport, AppError> {
+    let clock = SystemClock;
+    let now = crate::Clock::now(&clock);
+    seed(config, &mut store, assets, now, out)?;
     let sim = assets.join("sim");
     let paths = match &config.matcher.models_dir {
         Some(dir) => ModelPaths::in_dir(dir),
@@ -475,5 +502,136 @@ fn describe(event: &KioskEvent) -> Option<String> {
         KioskEvent::RetentionPurged { purged } => {
             Some(format!("    retention: {purged} expired artefacts erased"))
         }
+        KioskEvent::ImageStored { .. } => None,
     }
+}
+
+/// The demo candidates' live photos, by ID number (`assets/sim/cards.json` order).
+const DEMO_LIVE_PHOTOS: [(&str, &str); 3] = [
+    ("110101199003070011", "candidate-a-live.jpg"),
+    ("420111199506150246", "candidate-b-live.jpg"),
+    ("42010219980920046X", "candidate-c-live.png"),
+];
+
+/// The interactive demo's reader: the protocol simulator on a pseudo-terminal behind the real
+/// serial driver, started again after its last card (so the demo cards come round again), and
+/// pointing the simulated camera at the live photo of the card just read.
+struct DemoReader {
+    cards: std::path::PathBuf,
+    baud: u32,
+    reader: SimulatedSerialReader,
+    read: usize,
+    camera: SwitchableCamera,
+    verifier: Arc<FaceVerifier>,
+    assets: std::path::PathBuf,
+}
+
+impl DemoReader {
+    fn start(cards: &Path, baud: u32) -> Result<SimulatedSerialReader, DeviceError> {
+        SimulatedSerialReader::start(
+            cards,
+            baud,
+            Timing::REALISTIC,
+            Some(Box::new(ImagePhotoDecoder)),
+        )
+    }
+}
+
+impl zk_drivers::IdCardReader for DemoReader {
+    fn read(
+        &mut self,
+        timeout: std::time::Duration,
+    ) -> Result<Option<zk_domain::IdCard>, DeviceError> {
+        if self.read == DEMO_LIVE_PHOTOS.len() {
+            self.reader = DemoReader::start(&self.cards, self.baud)?;
+            self.read = 0;
+        }
+        let card = self.reader.read(timeout)?;
+        if let Some(card) = &card {
+            self.read += 1;
+            let photo = DEMO_LIVE_PHOTOS
+                .iter()
+                .find(|(number, _)| *number == card.number.trim())
+                .map(|(_, photo)| *photo);
+            if let Some(photo) = photo {
+                match live_camera(&self.verifier, &self.assets, photo) {
+                    Ok(camera) => self.camera.switch_to(camera),
+                    Err(error) => tracing::warn!("demo camera: {error}"),
+                }
+            }
+        }
+        Ok(card)
+    }
+}
+
+/// The interactive demo desk (the kiosk app's default): simulated devices and the demo data.
+pub struct DemoDesk {
+    pub kiosk: Kiosk,
+    /// Where the UI sends the candidate's signature strokes (the touch screen is the pad).
+    pub touch: zk_drivers::signature::touch::TouchHandle,
+}
+
+/// Opens the kiosk the app runs by default: `store` seeded with the demo roster, serial blocks
+/// and staff accounts (`demo-staff` / 246813, `demo-reviewer` / 135792 — demo only) when they
+/// are missing; the ID card reader is the protocol simulator behind the real serial driver
+/// (cycling through the three demo cards); the camera shows each demo candidate's photo before
+/// the blue screen; the microphone plays `assets/sim/digits.wav`; the signature pad is the touch
+/// screen. Face matching is real; the speech half of liveness is scripted
+/// (`assets/sim/matcher-kiosk.json`).
+pub fn open_desk(
+    config: &AppConfig,
+    mut store: Store,
+    assets: &Path,
+    out: &mut dyn FnMut(&str),
+) -> Result<DemoDesk, AppError> {
+    let clock = SystemClock;
+    let now = crate::Clock::now(&clock);
+    seed_store(config, &mut store, assets, now, false, out)?;
+    let sim = assets.join("sim");
+    let paths = match &config.matcher.models_dir {
+        Some(dir) => ModelPaths::in_dir(dir),
+        None => ModelPaths::from_env()?,
+    };
+    let verifier = Arc::new(FaceVerifier::open(VerifierConfig::default(), &paths)?);
+    let camera = SwitchableCamera(Arc::new(Mutex::new(live_camera(
+        &verifier,
+        assets,
+        DEMO_LIVE_PHOTOS[0].1,
+    )?)));
+    let cards = sim.join("cards.json");
+    let baud = config.drivers.id_card.sim_baud;
+    let reader = DemoReader {
+        reader: DemoReader::start(&cards, baud)?,
+        cards,
+        baud,
+        read: 0,
+        camera: camera.clone(),
+        verifier: verifier.clone(),
+        assets: assets.to_path_buf(),
+    };
+    let (pad, touch) = zk_drivers::signature::touch::TouchSignaturePad::new();
+    let devices = Devices {
+        reader: Box::new(reader),
+        camera: Box::new(camera),
+        microphone: Box::new(SimMicrophone::from_file(&sim.join("digits.wav"))?),
+        signature_pad: Box::new(pad),
+        touch_signature: Some(touch.clone()),
+    };
+    let matcher = VisionFaceMatcher::new(
+        verifier,
+        Box::new(ScriptedLiveness::from_file(
+            &sim.join("matcher-kiosk.json"),
+        )?),
+    );
+    let mut config = config.clone();
+    config.assets_dir = Some(assets.to_path_buf());
+    let kiosk = Kiosk::new(
+        &config,
+        store,
+        devices,
+        Box::new(matcher),
+        Box::new(clock),
+        Box::new(rand::rngs::StdRng::from_os_rng()),
+    )?;
+    Ok(DemoDesk { kiosk, touch })
 }

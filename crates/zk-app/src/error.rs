@@ -27,6 +27,8 @@ pub enum AppError {
     StaffOnly(&'static str),
     #[error(transparent)]
     Staff(#[from] zk_domain::StaffRefusal),
+    #[error("that image is not part of the current session")]
+    NotShown,
     #[error("the session did not accept {input}: {why}")]
     Rejected {
         input: &'static str,

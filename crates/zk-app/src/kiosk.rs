@@ -6,7 +6,7 @@ use std::sync::mpsc::Sender;
 use std::time::Duration;
 
 use rand::RngCore;
-use zk_domain::confirmation::Phase;
+use zk_domain::confirmation::{Mode, Phase};
 use zk_domain::staff::check_override;
 use zk_domain::{
     ArtefactId, ArtefactKind, CardPhoto, CardSource, Challenge, Confirmation, Decision, Effect,
@@ -19,7 +19,7 @@ use zk_store::{NewOperator, Operator, RotationReport, SessionId, Store, StoreErr
 use crate::clip::{self, RecordSettings};
 use crate::clock::Clock;
 use crate::config::AppConfig;
-use crate::consent::ConsentText;
+use crate::consent::{ConsentText, PledgeDocuments};
 use crate::error::AppError;
 use crate::matcher::FaceMatcher;
 use crate::retention::{self, PurgeReport};
@@ -96,6 +96,12 @@ pub enum KioskEvent {
     RetentionPurged {
         purged: u64,
     },
+    /// The session stored an image the candidate or staff may be shown (ID photo, live frame,
+    /// registration photo, rendered signature): its id, never its bytes.
+    ImageStored {
+        kind: ArtefactKind,
+        id: ArtefactId,
+    },
 }
 
 struct ActiveSession {
@@ -103,6 +109,34 @@ struct ActiveSession {
     machine: Confirmation,
     /// The decoded card photo while the session lasts; dropped at the end.
     id_photo: Option<Vec<u8>>,
+    /// Every artefact this session stored, in order (the UI may show only these).
+    artefacts: Vec<(ArtefactKind, ArtefactId)>,
+}
+
+/// The newest image of each kind the current session stored (the result and review screens).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SessionImages {
+    pub id_photo: Option<ArtefactId>,
+    pub live_frame: Option<ArtefactId>,
+    pub registration_photo: Option<ArtefactId>,
+}
+
+/// What a reviewer sees for the step waiting for staff: the step, why, and the automatic
+/// attempts' decisions and scores, oldest first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReviewCase {
+    pub step: Step,
+    pub reason: Option<ReasonCode>,
+    pub attempts: Vec<zk_domain::StepOutcome>,
+    pub images: SessionImages,
+}
+
+/// The desk's state for the staff console.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeskStatus {
+    pub sync: zk_store::SyncStatus,
+    /// Admission serials left in this sitting's blocks.
+    pub serials_remaining: u64,
 }
 
 /// Frames per second kept from the camera while recording the liveness clip.
@@ -119,6 +153,7 @@ pub struct Kiosk {
     sitting: Sitting,
     low_water: u32,
     consent: ConsentText,
+    pledge: PledgeDocuments,
     staff_policy: StaffPolicy,
     /// Signed-in staff by token id.
     staff: HashMap<u64, StaffSession>,
@@ -153,6 +188,7 @@ impl Kiosk {
             sitting: config.sitting()?,
             low_water: config.flow.serial_low_water,
             consent: ConsentText::load(&assets, &config.flow.consent_version)?,
+            pledge: PledgeDocuments::load(&assets, &config.flow.pledge_version)?,
             staff_policy: config.security.staff_policy()?,
             staff: HashMap::new(),
             retention: config.retention.policy()?,
@@ -215,6 +251,11 @@ impl Kiosk {
         &self.consent
     }
 
+    /// The instructions, pledge and declaration form to show at the pledge step.
+    pub fn pledge_documents(&self) -> &PledgeDocuments {
+        &self.pledge
+    }
+
     /// Opens a new candidate session at the consent step.
     pub fn start_session(&mut self) -> Result<View, AppError> {
         if let Some(session) = &self.session {
@@ -229,6 +270,7 @@ impl Kiosk {
             id,
             machine,
             id_photo: None,
+            artefacts: Vec::new(),
         });
         for effect in effects {
             self.execute(effect)?;
@@ -334,7 +376,115 @@ impl Kiosk {
     fn put_artefact(&mut self, kind: ArtefactKind, bytes: &[u8]) -> Result<ArtefactId, AppError> {
         let session = self.session_id()?;
         let now = self.clock.now();
-        Ok(self.store.put_artefact(session, kind, bytes, now)?)
+        let id = self.store.put_artefact(session, kind, bytes, now)?;
+        if let Some(active) = self.session.as_mut() {
+            active.artefacts.push((kind, id.clone()));
+        }
+        if matches!(
+            kind,
+            ArtefactKind::IdPhoto
+                | ArtefactKind::LiveFrame
+                | ArtefactKind::RegistrationPhoto
+                | ArtefactKind::SignatureImage
+        ) {
+            self.emit(KioskEvent::ImageStored {
+                kind,
+                id: id.clone(),
+            });
+        }
+        Ok(id)
+    }
+
+    /// The newest ID photo, live frame and registration photo of the current session.
+    pub fn session_images(&self) -> SessionImages {
+        let mut images = SessionImages::default();
+        if let Some(session) = &self.session {
+            for (kind, id) in &session.artefacts {
+                let slot = match kind {
+                    ArtefactKind::IdPhoto => &mut images.id_photo,
+                    ArtefactKind::LiveFrame => &mut images.live_frame,
+                    ArtefactKind::RegistrationPhoto => &mut images.registration_photo,
+                    _ => continue,
+                };
+                *slot = Some(id.clone());
+            }
+        }
+        images
+    }
+
+    /// The bytes of an image the current session stored (ID photo, live frame, registration
+    /// photo, rendered signature). Anything else — another session's artefact, a clip, the
+    /// signature strokes — is [`AppError::NotShown`], so the screen can never page through the
+    /// store.
+    pub fn session_image(&self, id: &ArtefactId) -> Result<(ArtefactKind, Vec<u8>), AppError> {
+        let kind = self
+            .session
+            .as_ref()
+            .and_then(|session| {
+                session
+                    .artefacts
+                    .iter()
+                    .find(|(_, stored)| stored == id)
+                    .map(|(kind, _)| *kind)
+            })
+            .filter(|kind| {
+                matches!(
+                    kind,
+                    ArtefactKind::IdPhoto
+                        | ArtefactKind::LiveFrame
+                        | ArtefactKind::RegistrationPhoto
+                        | ArtefactKind::SignatureImage
+                )
+            })
+            .ok_or(AppError::NotShown)?;
+        let artefact = self.store.get_artefact(id)?;
+        Ok((kind, artefact.bytes))
+    }
+
+    /// The step waiting for staff with its evidence, for a signed-in reviewer or operator
+    /// (`None` when nothing waits).
+    pub fn review(&mut self, token: &StaffToken) -> Result<Option<ReviewCase>, AppError> {
+        self.authorize(token, StaffAction::Decide)?;
+        let Some(session) = &self.session else {
+            return Ok(None);
+        };
+        let Phase::InProgress {
+            step,
+            mode: Mode::Staff { reason },
+        } = session.machine.phase()
+        else {
+            return Ok(None);
+        };
+        let attempts = session
+            .machine
+            .outcomes()
+            .iter()
+            .filter(|outcome| outcome.step == *step)
+            .cloned()
+            .collect();
+        Ok(Some(ReviewCase {
+            step: *step,
+            reason: *reason,
+            attempts,
+            images: self.session_images(),
+        }))
+    }
+
+    /// Sync backlog and serials left, for a signed-in staff member.
+    pub fn desk_status(&mut self, token: &StaffToken) -> Result<DeskStatus, AppError> {
+        self.authorize(token, StaffAction::TakeOver)?;
+        let sitting = self.sitting;
+        let serials_remaining = self
+            .store
+            .serial_blocks()?
+            .iter()
+            .filter(|block| block.sitting == sitting)
+            .map(|block| u64::from(block.remaining()))
+            .sum();
+        Ok(DeskStatus {
+            sync: self.store.sync_status()?,
+            serials_remaining,
+        })
     }
 
     fn device_failed(

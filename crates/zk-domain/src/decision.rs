@@ -43,6 +43,23 @@ impl Score {
             threshold,
         }
     }
+
+    /// Whether a smaller value is the better one: distances, p-values, counts of frames outside
+    /// the guide and speech before the digits appeared.
+    pub fn lower_is_better(&self) -> bool {
+        ["distance", "_p", "outside", "early"]
+            .iter()
+            .any(|marker| self.name.contains(marker))
+    }
+
+    /// The value is on the good side of its threshold (reviewers see this as a green bar).
+    pub fn passes(&self) -> bool {
+        if self.lower_is_better() {
+            self.value <= self.threshold
+        } else {
+            self.value >= self.threshold
+        }
+    }
 }
 
 /// A decision with everything needed to audit it later.
@@ -132,6 +149,16 @@ impl MatchPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_score_passes_on_its_good_side() {
+        assert!(Score::new("face_distance_median", 0.3, 0.45).passes());
+        assert!(!Score::new("face_distance_median", 0.5, 0.45).passes());
+        assert!(Score::new("lip_sync", 0.6, 0.35).passes());
+        assert!(!Score::new("lip_sync", 0.1, 0.35).passes());
+        assert!(Score::new("lip_sync_p", 0.01, 0.05).passes());
+        assert!(!Score::new("frames_outside_guide", 4.0, 1.0).passes());
+    }
 
     fn policy() -> MatchPolicy {
         MatchPolicy {

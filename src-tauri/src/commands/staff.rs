@@ -1,0 +1,120 @@
+//! Staff commands: every one carries the token `staff_sign_in` handed out.
+
+use std::sync::Arc;
+
+use tauri::State;
+use zk_app::StaffCommand;
+use zk_domain::ReasonCode;
+
+use super::blocking;
+use crate::desk::Desk;
+use crate::dto::{DeskStatusDto, ReviewDto, StaffCommandDto, StaffDto, ViewDto};
+use crate::error::CommandError;
+
+type DeskState<'a> = State<'a, Arc<Desk>>;
+
+fn reason(code: Option<String>) -> Result<Option<ReasonCode>, CommandError> {
+    code.map(|code| {
+        ReasonCode::from_code(&code)
+            .ok_or_else(|| CommandError::bad_request(format!("{code:?} is not a reason code")))
+    })
+    .transpose()
+}
+
+fn note(note: String) -> Result<String, CommandError> {
+    if note.trim().is_empty() {
+        return Err(CommandError::bad_request(
+            "a decision needs a note saying what was checked",
+        ));
+    }
+    Ok(note)
+}
+
+#[tauri::command]
+pub async fn staff_sign_in(
+    desk: DeskState<'_>,
+    operator: String,
+    secret: String,
+) -> Result<StaffDto, CommandError> {
+    blocking(&desk, move |desk| {
+        let token = desk.with_kiosk(|kiosk| kiosk.sign_in(&operator, &secret))?;
+        let role = token.role().code().to_owned();
+        let operator = token.operator().to_owned();
+        Ok(StaffDto {
+            token: desk.remember_staff(token),
+            operator,
+            role,
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn staff_sign_out(desk: DeskState<'_>, token: String) -> Result<(), CommandError> {
+    blocking(&desk, move |desk| match desk.forget_staff(&token) {
+        Some(token) => desk.with_kiosk(|kiosk| kiosk.sign_out(&token)),
+        None => Ok(()),
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn desk_status(
+    desk: DeskState<'_>,
+    token: String,
+) -> Result<DeskStatusDto, CommandError> {
+    blocking(&desk, move |desk| {
+        let token = desk.staff_token(&token)?;
+        let status = desk.with_kiosk(|kiosk| kiosk.desk_status(&token))?;
+        Ok(DeskStatusDto::new(
+            &status,
+            desk.device_states(),
+            desk.today(),
+        ))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn review(desk: DeskState<'_>, token: String) -> Result<Option<ReviewDto>, CommandError> {
+    blocking(&desk, move |desk| {
+        let token = desk.staff_token(&token)?;
+        let case = desk.with_kiosk(|kiosk| kiosk.review(&token))?;
+        Ok(case.as_ref().map(ReviewDto::from))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn staff_command(
+    desk: DeskState<'_>,
+    token: String,
+    command: StaffCommandDto,
+) -> Result<ViewDto, CommandError> {
+    blocking(&desk, move |desk| {
+        let token = desk.staff_token(&token)?;
+        let command = match command {
+            StaffCommandDto::TakeOver => StaffCommand::TakeOver,
+            StaffCommandDto::Retry => StaffCommand::Retry,
+            StaffCommandDto::Cancel => StaffCommand::Cancel,
+            StaffCommandDto::Approve {
+                reason: code,
+                note: text,
+                second_token,
+            } => StaffCommand::Approve {
+                reason: reason(code)?,
+                note: note(text)?,
+                second: second_token.map(|key| desk.staff_token(&key)).transpose()?,
+            },
+            StaffCommandDto::Reject {
+                reason: code,
+                note: text,
+            } => StaffCommand::Reject {
+                reason: reason(code)?,
+                note: note(text)?,
+            },
+        };
+        desk.view_after(|kiosk| kiosk.staff(&token, command))
+    })
+    .await
+}

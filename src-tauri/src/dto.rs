@@ -1,0 +1,382 @@
+//! What the UI sees: camelCase JSON types (`docs/ipc.md`), built from zk-app and zk-domain types.
+//! Only this crate knows JSON; the shapes are pinned against `ui/fixtures/*.json` by the tests.
+
+use serde::{Deserialize, Serialize};
+use zk_app::{DeskStatus, ReviewCase, SessionImages};
+use zk_domain::confirmation::{Mode, Phase};
+use zk_domain::{ReasonCode, Step, View};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReasonDto {
+    pub code: String,
+    pub zh: String,
+    pub en: String,
+}
+
+impl From<ReasonCode> for ReasonDto {
+    fn from(reason: ReasonCode) -> ReasonDto {
+        ReasonDto {
+            code: reason.code().to_owned(),
+            zh: reason.message_zh().to_owned(),
+            en: reason.message_en().to_owned(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChallengeDto {
+    pub digits: String,
+    pub seconds: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImagesDto {
+    pub id_photo: Option<String>,
+    pub registration_photo: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ViewDto {
+    pub phase: String,
+    pub step: Option<String>,
+    pub awaiting_staff: bool,
+    pub staff_reason: Option<ReasonDto>,
+    pub attempt: u32,
+    pub max_attempts: u32,
+    pub last_reason: Option<ReasonDto>,
+    pub challenge: Option<ChallengeDto>,
+    pub consent_declined: bool,
+    pub idle_warning_secs: Option<u64>,
+    pub signature_preview: Option<String>,
+    pub admission_number: Option<String>,
+    pub ended_reason: Option<ReasonDto>,
+    pub images: ImagesDto,
+}
+
+/// The UI's name of a step (`docs/ipc.md`).
+pub fn step_name(step: Step) -> &'static str {
+    match step {
+        Step::Consent => "consent",
+        Step::IdCard => "idCard",
+        Step::Liveness => "liveness",
+        Step::Photo => "photo",
+        Step::Pledge => "pledge",
+        Step::Signature => "signature",
+        Step::Commit => "commit",
+    }
+}
+
+impl ViewDto {
+    /// `record_secs`: how long the clip records (the digits screen's countdown).
+    pub fn new(view: &View, images: &SessionImages, record_secs: u32) -> ViewDto {
+        let (phase, step, staff, admission_number, ended_reason) = match &view.phase {
+            Phase::InProgress { step, mode } => {
+                let staff = match mode {
+                    Mode::Auto => None,
+                    Mode::Staff { reason } => Some(*reason),
+                };
+                ("inProgress", Some(*step), staff, None, None)
+            }
+            Phase::Confirmed { admission_number } => (
+                "confirmed",
+                None,
+                None,
+                Some(admission_number.to_string()),
+                None,
+            ),
+            Phase::Ended { reason } => ("ended", None, None, None, Some(*reason)),
+        };
+        ViewDto {
+            phase: phase.to_owned(),
+            step: step.map(|step| step_name(step).to_owned()),
+            awaiting_staff: staff.is_some(),
+            staff_reason: staff.flatten().map(ReasonDto::from),
+            attempt: view.attempt,
+            max_attempts: view.max_attempts,
+            last_reason: view.last_reason.map(ReasonDto::from),
+            challenge: view.challenge.as_ref().map(|challenge| ChallengeDto {
+                digits: challenge.as_text(),
+                seconds: record_secs,
+            }),
+            consent_declined: view.consent_declined,
+            idle_warning_secs: view.idle_warning_secs,
+            signature_preview: view.signature_preview.as_ref().map(|id| id.0.clone()),
+            admission_number,
+            ended_reason: ended_reason.map(ReasonDto::from),
+            images: ImagesDto {
+                id_photo: images.id_photo.as_ref().map(|id| id.0.clone()),
+                registration_photo: images.registration_photo.as_ref().map(|id| id.0.clone()),
+            },
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TextDto {
+    pub version: String,
+    pub zh: String,
+    pub en: String,
+}
+
+impl From<&zk_app::ConsentText> for TextDto {
+    fn from(text: &zk_app::ConsentText) -> TextDto {
+        TextDto {
+            version: text.version.clone(),
+            zh: text.zh_cn.clone(),
+            en: text.en.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeclarationItemDto {
+    pub key: String,
+    pub zh: String,
+    pub en: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DocumentsDto {
+    pub consent: TextDto,
+    pub pledge: TextDto,
+    pub declaration: Vec<DeclarationItemDto>,
+}
+
+impl DocumentsDto {
+    pub fn new(consent: &zk_app::ConsentText, pledge: &zk_app::PledgeDocuments) -> DocumentsDto {
+        DocumentsDto {
+            consent: consent.into(),
+            pledge: (&pledge.pledge).into(),
+            declaration: pledge
+                .declaration
+                .iter()
+                .map(|item| DeclarationItemDto {
+                    key: item.key.clone(),
+                    zh: item.zh.clone(),
+                    en: item.en.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SiteDto {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfoDto {
+    pub version: String,
+    /// `sim` or `real`.
+    pub devices: String,
+    pub site: SiteDto,
+    pub idle_warning_secs: u64,
+    pub default_locale: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StaffDto {
+    pub token: String,
+    pub operator: String,
+    pub role: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeclarationAnswerDto {
+    pub key: String,
+    pub value: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StrokePointDto {
+    pub x: f32,
+    pub y: f32,
+    pub pressure: Option<f32>,
+    pub t: f64,
+}
+
+/// A staff command as the UI sends it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum StaffCommandDto {
+    TakeOver,
+    Retry,
+    Cancel,
+    #[serde(rename_all = "camelCase")]
+    Approve {
+        reason: Option<String>,
+        note: String,
+        second_token: Option<String>,
+    },
+    Reject {
+        reason: Option<String>,
+        note: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeviceStateDto {
+    pub device: String,
+    pub state: String,
+    pub message: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncDto {
+    pub confirmations: u64,
+    pub unacked: u64,
+    pub last_push_at: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SerialsDto {
+    pub remaining: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TodayDto {
+    pub confirmed: u64,
+    pub ended: u64,
+    pub in_review: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeskStatusDto {
+    pub devices: Vec<DeviceStateDto>,
+    pub sync: SyncDto,
+    pub serials: SerialsDto,
+    pub today: TodayDto,
+}
+
+impl DeskStatusDto {
+    pub fn new(status: &DeskStatus, devices: Vec<DeviceStateDto>, today: TodayDto) -> Self {
+        DeskStatusDto {
+            devices,
+            sync: SyncDto {
+                confirmations: status.sync.confirmations,
+                unacked: status.sync.unacked,
+                last_push_at: status.sync.last_acked_at,
+            },
+            serials: SerialsDto {
+                remaining: status.serials_remaining,
+            },
+            today,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScoreDto {
+    pub name: String,
+    pub value: f64,
+    pub threshold: f64,
+    pub passed: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewImagesDto {
+    pub id_photo: Option<String>,
+    pub live_frame: Option<String>,
+    pub registration_photo: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReviewDto {
+    pub step: String,
+    pub reason: Option<ReasonDto>,
+    pub attempt: u32,
+    pub scores: Vec<ScoreDto>,
+    pub reasons: Vec<ReasonDto>,
+    pub images: ReviewImagesDto,
+}
+
+impl From<&ReviewCase> for ReviewDto {
+    fn from(case: &ReviewCase) -> ReviewDto {
+        let last = case.attempts.last();
+        let scores = last
+            .map(|outcome| {
+                outcome
+                    .scores
+                    .iter()
+                    .map(|score| ScoreDto {
+                        name: score.name.clone(),
+                        value: score.value,
+                        threshold: score.threshold,
+                        passed: score.passes(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut reasons: Vec<ReasonDto> = Vec::new();
+        for outcome in &case.attempts {
+            let reason = match outcome.decision {
+                zk_domain::Decision::Pass => None,
+                zk_domain::Decision::Fail(reason) | zk_domain::Decision::Review(reason) => {
+                    Some(reason)
+                }
+            };
+            if let Some(reason) = reason {
+                let dto = ReasonDto::from(reason);
+                if !reasons.contains(&dto) {
+                    reasons.push(dto);
+                }
+            }
+        }
+        ReviewDto {
+            step: step_name(case.step).to_owned(),
+            reason: case.reason.map(ReasonDto::from),
+            attempt: last.map_or(0, |outcome| outcome.attempt),
+            scores,
+            reasons,
+            images: ReviewImagesDto {
+                id_photo: case.images.id_photo.as_ref().map(|id| id.0.clone()),
+                live_frame: case.images.live_frame.as_ref().map(|id| id.0.clone()),
+                registration_photo: case
+                    .images
+                    .registration_photo
+                    .as_ref()
+                    .map(|id| id.0.clone()),
+            },
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageDto {
+    pub mime: String,
+    pub data_url: String,
+}
+
+/// `kiosk://device-status`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeviceStatusEvent {
+    pub device: String,
+    pub state: String,
+    pub kind: Option<String>,
+    pub message: Option<String>,
+}
+
+/// `kiosk://staff-alert`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StaffAlertEvent {
+    pub step: String,
+    pub reason: Option<ReasonDto>,
+}
+
+/// `kiosk://session-ended`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionEndedEvent {
+    pub confirmed: bool,
+    pub admission_number: Option<String>,
+    pub reason: Option<ReasonDto>,
+}

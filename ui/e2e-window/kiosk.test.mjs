@@ -1,0 +1,144 @@
+// The built kiosk app in a real window (Xvfb), driven through tauri-driver + WebKitWebDriver:
+// a whole candidate with the simulators (ID card → digits → photo → pledge → signature →
+// admission number), then one staff review (a name mismatch, rejected with a note). A screenshot
+// of every step goes to ui/test-results/window/. Run by scripts/test-window.sh.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WebDriver } from './webdriver.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const shots = join(here, '..', 'test-results', 'window');
+const app = process.env.ZK_KIOSK_APP;
+const assets = process.env.ZK_ASSETS;
+
+describe('the kiosk app in a real window', () => {
+  let driver;
+  let store;
+  let shot = 0;
+
+  const screenshot = async (name) => {
+    // WebKit paints a moment after the DOM changes.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    shot += 1;
+    const file = join(shots, `${String(shot).padStart(2, '0')}-${name}.png`);
+    writeFileSync(file, await driver.screenshot());
+    return file;
+  };
+
+  before(async () => {
+    assert.ok(app, 'ZK_KIOSK_APP (the built zikao-kiosk) is not set: run scripts/test-window.sh');
+    assert.ok(assets, 'ZK_ASSETS is not set: run scripts/test-window.sh');
+    mkdirSync(shots, { recursive: true });
+    store = mkdtempSync(join(tmpdir(), 'zk-window-store-'));
+    driver = await WebDriver.connect('http://127.0.0.1:4444', {
+      'tauri:options': { application: app, args: ['--windowed', '--store', store, '--assets', assets] },
+    });
+  });
+
+  after(async () => {
+    if (driver) await driver.close();
+    if (store) rmSync(store, { recursive: true, force: true });
+  });
+
+  it('confirms a candidate from the card to the admission number', async () => {
+    await driver.waitFor('#start', { timeoutMs: 60000 });
+    const banner = await driver.execute('return document.body.innerText');
+    assert.match(banner, /模拟设备|simulated/i, 'the demo says its devices are simulated');
+    await screenshot('welcome');
+
+    await driver.click('#start');
+    await driver.waitFor('[data-screen="consent"]');
+    await screenshot('consent');
+    await driver.click('#give-consent');
+
+    // Card read, digits clip and photo run in the kiosk; the screens follow its events.
+    await driver.waitFor('[data-screen="idcard"], #digits, [data-screen="pledge"]', { timeoutMs: 30000 });
+    await screenshot('card-or-digits');
+    await driver.waitFor('[data-screen="pledge"] .declaration__item', { timeoutMs: 90000 });
+    await screenshot('pledge');
+    for (const item of await driver.findAll('.declaration__item [data-value="false"]')) {
+      await driver.command('POST', `/element/${item}/click`, {});
+    }
+    await driver.click('#accept-pledge');
+
+    const pad = await driver.waitFor('#signature-pad', { timeoutMs: 30000 });
+    await screenshot('signature');
+    const rect = await driver.command('GET', `/element/${pad}/rect`);
+    const strokes = [
+      [[0.15, 0.6], [0.2, 0.3], [0.27, 0.65], [0.33, 0.35], [0.38, 0.6]],
+      [[0.42, 0.3], [0.45, 0.7], [0.5, 0.45], [0.58, 0.5], [0.62, 0.4]],
+      [[0.65, 0.35], [0.7, 0.65], [0.8, 0.4], [0.86, 0.62], [0.9, 0.5]],
+    ];
+    for (const stroke of strokes) {
+      const at = ([x, y]) => ({
+        type: 'pointerMove',
+        duration: 60,
+        origin: 'viewport',
+        x: Math.round(rect.x + x * rect.width),
+        y: Math.round(rect.y + y * rect.height),
+      });
+      const actions = [at(stroke[0]), { type: 'pointerDown', button: 0 }];
+      for (const point of stroke.slice(1)) actions.push(at(point));
+      actions.push({ type: 'pointerUp', button: 0 });
+      await driver.command('POST', '/actions', {
+        actions: [{ type: 'pointer', id: 'finger', parameters: { pointerType: 'mouse' }, actions }],
+      });
+    }
+    await screenshot('signature-drawn');
+    await driver.click('#signature-done');
+    await driver.waitFor('img#signature-preview', { timeoutMs: 30000 });
+    await screenshot('signature-preview');
+    await driver.click('#accept-signature');
+
+    await driver.waitFor('#admission-number', { timeoutMs: 30000 });
+    const number = (await driver.text('#admission-number')).replace(/\D/g, '');
+    assert.equal(number.length, 12, `a 12-digit admission number, got ${number}`);
+    const photos = await driver.execute(
+      "return [...document.querySelectorAll('.photo-pair img')].filter((img) => img.complete && img.naturalWidth > 0).length",
+    );
+    assert.equal(photos, 2, 'the ID photo and the registration photo are shown');
+    await screenshot('result');
+    await driver.click('#finish');
+    await driver.waitFor('#start');
+  });
+
+  it('sends a name mismatch to staff, who review and reject it with a note', async () => {
+    await driver.click('#start');
+    await driver.click('#give-consent');
+    // The demo reader's second card: the name differs from the registration.
+    await driver.waitFor('#staff-reason', { timeoutMs: 60000 });
+    assert.match(await driver.text('#staff-reason'), /姓名|name/i);
+    await screenshot('awaiting-staff');
+
+    await driver.execute("location.hash = '#/staff'");
+    await driver.type('#staff-operator', 'demo-staff');
+    await driver.type('#staff-secret', '246813');
+    await driver.click('#staff-sign-in');
+    await driver.waitFor('#devices', { timeoutMs: 30000 });
+    await driver.waitFor('#staff-reject');
+    await screenshot('staff-console');
+
+    await driver.click('#staff-reject');
+    await driver.waitFor('#live-decision-note');
+    await driver.type('#live-decision-note', '证件姓名与报名信息不一致，请考生到报名点更正 / name differs from the registration');
+    await screenshot('staff-reject-dialog');
+    await driver.click('#live-decision-submit');
+    await driver.waitFor('#live-phase', { timeoutMs: 30000 });
+    const deadline = Date.now() + 20000;
+    let phase = '';
+    while (Date.now() < deadline) {
+      phase = await driver.text('#live-phase');
+      if (/结束|ended/i.test(phase)) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.match(phase, /结束|ended/i, `the session ended, the console says ${phase}`);
+    await screenshot('staff-after-reject');
+    await driver.click('#back-to-kiosk');
+    await driver.waitFor('#ended-reason', { timeoutMs: 30000 });
+    await screenshot('ended');
+  });
+});

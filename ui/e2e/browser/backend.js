@@ -1,0 +1,93 @@
+// A mock kiosk backend for the built UI in headless Chromium. It answers the commands of
+// docs/ipc.md from the contract fixtures (window.__FIXTURES__, set by the test before the page
+// loads) and lets the test drive the flow through window.__kiosk (emit events, finish long
+// commands). Loaded as a module before the app's own script.
+
+import { mockIPC } from '/__tauri_api/mocks.js';
+
+const F = window.__FIXTURES__;
+const clone = (value) => JSON.parse(JSON.stringify(value));
+const fixture = (name) => clone(F[name]);
+
+const state = {
+  view: null,
+  calls: [],
+  pending: new Map(),
+  failNext: new Map(),
+};
+
+function settle(name) {
+  return new Promise((resolve, reject) => state.pending.set(name, { resolve, reject }));
+}
+
+function emit(event, payload) {
+  return window.__TAURI_INTERNALS__.invoke('plugin:event|emit', { event, payload });
+}
+
+function setView(view) {
+  state.view = view;
+  return emit('kiosk://step-changed', view);
+}
+
+const handlers = {
+  app_info: () => fixture('app-info.json'),
+  documents: () => fixture('documents.json'),
+  current_view: () => state.view,
+  start_session: () => (state.view = fixture('view-consent.json')),
+  give_consent: () => settle('give_consent'),
+  decline_consent: () => settle('decline_consent'),
+  retry: () => settle('retry'),
+  accept_pledge: () => (state.view = { ...fixture('view-signature-preview.json'), signaturePreview: null }),
+  decline_pledge: () => (state.view = fixture('view-ended.json')),
+  signature_stroke: () => null,
+  signature_clear: () => null,
+  signature_done: () => {
+    setTimeout(() => void setView(fixture('view-signature-preview.json')), 150);
+    return null;
+  },
+  accept_signature: () => (state.view = fixture('view-confirmed.json')),
+  activity: () => state.view,
+  artefact_image: ({ id }) => {
+    const image = F.images[id];
+    if (!image) return Promise.reject({ code: 'artefact.not_found', message: `no artefact ${id}`, retryable: false });
+    return image;
+  },
+  staff_sign_in: () => fixture('staff.json'),
+  staff_sign_out: () => null,
+  desk_status: () => fixture('desk-status.json'),
+  review: () => fixture('review.json'),
+  staff_command: ({ command }) => state.view,
+};
+
+mockIPC(
+  async (cmd, args) => {
+    state.calls.push({ cmd, args: clone(args ?? {}) });
+    const failure = state.failNext.get(cmd);
+    if (failure) {
+      state.failNext.delete(cmd);
+      throw failure;
+    }
+    const handler = handlers[cmd];
+    if (!handler) throw `command ${cmd} not found`;
+    return handler(args ?? {});
+  },
+  { shouldMockEvents: true },
+);
+
+window.__kiosk = {
+  state,
+  emit,
+  setView,
+  /** Finishes a long command (give_consent, retry …) with a view. */
+  finish(name, view) {
+    const pending = state.pending.get(name);
+    if (!pending) throw new Error(`${name} is not running`);
+    state.pending.delete(name);
+    state.view = view;
+    pending.resolve(view);
+  },
+  failNext(cmd, error) {
+    state.failNext.set(cmd, error);
+  },
+  calls: (cmd) => state.calls.filter((call) => call.cmd === cmd),
+};

@@ -1,0 +1,452 @@
+// Layout tests of the built UI (ui/dist) in Debian's headless Chromium, with the Tauri IPC mocked
+// through @tauri-apps/api/mocks (e2e/browser/backend.js). Files are served with page.route: no
+// server, no port. Walks a whole candidate and the staff review in portrait (1080×1920) and
+// landscape (1920×1080), checks the layout rules on every screen and saves a screenshot of each
+// to test-results/screens/.
+//
+// Run: npm run test:web (builds first). Needs /usr/bin/chromium (apt-get install -y chromium) or
+// CHROMIUM_PATH; a missing browser is a failure, never a skip.
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const UI = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = join(UI, 'dist');
+const API = join(UI, 'node_modules/@tauri-apps/api');
+const SCREENS = join(UI, 'test-results/screens');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const ORIGIN = 'http://kiosk.test';
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.ogg': 'audio/ogg',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.svg': 'image/svg+xml',
+  '.md': 'text/markdown; charset=utf-8',
+};
+
+function dataUrl(path) {
+  const mime = MIME[extname(path)] ?? 'application/octet-stream';
+  return { mime, dataUrl: `data:${mime};base64,${readFileSync(path).toString('base64')}` };
+}
+
+function signatureSvg() {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 500 200"><rect width="500" height="200" fill="#fff"/>
+<path d="M60 130 C 80 40, 120 40, 110 120 S 150 160, 170 90 M 190 70 L 200 140 M 185 100 L 240 95 M 260 60 C 250 120, 280 150, 300 110 C 320 70, 330 140, 360 120 M 380 80 C 400 60, 430 90, 400 130 C 380 150, 420 150, 450 120"
+ fill="none" stroke="#000" stroke-width="5" stroke-linecap="round" stroke-linejoin="round"/></svg>`;
+  return { mime: 'image/svg+xml', dataUrl: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}` };
+}
+
+function loadFixtures() {
+  const fixtures = {};
+  for (const name of readdirSync(join(UI, 'fixtures'))) {
+    if (name.endsWith('.json')) fixtures[name] = JSON.parse(readFileSync(join(UI, 'fixtures', name), 'utf8'));
+  }
+  // The artefacts the fixtures name: the demo photos of assets/demo (see its SOURCES.md).
+  const demo = resolve(UI, '../assets/demo');
+  const view = fixtures['view-confirmed.json'];
+  const review = fixtures['review.json'];
+  fixtures.images = {
+    [view.images.idPhoto]: dataUrl(join(demo, 'candidate-c-id.png')),
+    [view.images.registrationPhoto]: dataUrl(join(demo, 'candidate-c-live.png')),
+    [review.images.liveFrame]: dataUrl(join(demo, 'candidate-b-live.jpg')),
+    [fixtures['view-signature-preview.json'].signaturePreview]: signatureSvg(),
+  };
+  return fixtures;
+}
+
+/** Serves ui/dist, the Tauri API modules, and the mock backend, all from memory routes. */
+async function routeFiles(page, requests) {
+  await page.route(`${ORIGIN}/**`, async (route) => {
+    const url = new URL(route.request().url());
+    const path = decodeURIComponent(url.pathname);
+    requests.push(path);
+    let file;
+    if (path.startsWith('/__tauri_api/')) file = join(API, path.slice('/__tauri_api/'.length));
+    else if (path.startsWith('/__e2e/')) file = join(UI, 'e2e/browser', path.slice('/__e2e/'.length));
+    else file = join(DIST, path === '/' ? 'index.html' : path);
+    if (!file.startsWith(UI) || !existsSync(file)) return route.fulfill({ status: 404, body: `not found: ${path}` });
+    let body = readFileSync(file);
+    if (path === '/') {
+      // the mock backend runs before the app's module script
+      body = Buffer.from(body.toString('utf8').replace('<script type="module"', '<script type="module" src="/__e2e/backend.js"></script>\n    <script type="module"'));
+    }
+    return route.fulfill({ status: 200, body, headers: { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' } });
+  });
+}
+
+/** The layout rules, measured in the page. Returns a list of problems (empty = fine). */
+function layoutProblems() {
+  const problems = [];
+  const vw = window.innerWidth;
+  const vh = window.innerHeight;
+  const visible = (el) => {
+    const style = getComputedStyle(el);
+    if (style.display === 'none' || style.visibility === 'hidden' || Number(style.opacity) === 0) return false;
+    if (el.closest('.visually-hidden')) return false;
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0;
+  };
+  const name = (el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className && typeof el.className === 'string' ? `.${el.className.trim().split(/\s+/).join('.')}` : ''} "${(el.textContent || '').trim().slice(0, 30)}"`;
+
+  if (document.documentElement.scrollWidth > vw) problems.push(`page scrolls horizontally: ${document.documentElement.scrollWidth} > ${vw}`);
+  for (const el of document.querySelectorAll('body *')) {
+    if (!visible(el) || el.closest('svg') && el.tagName.toLowerCase() !== 'svg') continue;
+    const r = el.getBoundingClientRect();
+    if (r.right > vw + 0.5 || r.left < -0.5) problems.push(`overflows horizontally: ${name(el)} [${Math.round(r.left)}, ${Math.round(r.right)}]`);
+  }
+  // the candidate screens fit the screen: no scrolling needed to reach the buttons
+  const main = document.querySelector('.kiosk__main');
+  if (main && main.scrollHeight > main.clientHeight + 1) problems.push(`candidate screen needs scrolling: ${main.scrollHeight} > ${main.clientHeight}`);
+
+  for (const el of document.querySelectorAll('.btn--lg')) {
+    if (!visible(el)) continue;
+    const r = el.getBoundingClientRect();
+    if (r.height < 64) problems.push(`primary button lower than 64 px: ${name(el)} ${r.height}`);
+  }
+  const interactive = 'button, a[href], input, select, textarea, [role="radio"], [role="button"], [tabindex="0"]';
+  for (const el of document.querySelectorAll(interactive)) {
+    if (!visible(el)) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width < 44 || r.height < 44) problems.push(`target smaller than 44×44: ${name(el)} ${Math.round(r.width)}×${Math.round(r.height)}`);
+  }
+  // buttons of one action bar never overlap each other
+  for (const bar of document.querySelectorAll('.screen__actions, .modal__actions, .staff-actions')) {
+    const boxes = [...bar.children].filter(visible).map((el) => [el, el.getBoundingClientRect()]);
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) {
+        const [a, ra] = boxes[i];
+        const [b, rb] = boxes[j];
+        if (ra.left < rb.right - 0.5 && rb.left < ra.right - 0.5 && ra.top < rb.bottom - 0.5 && rb.top < ra.bottom - 0.5) problems.push(`overlap: ${name(a)} / ${name(b)}`);
+      }
+    }
+  }
+  if (vh <= 0) problems.push('no viewport');
+  return problems;
+}
+
+/** WCAG contrast of the text of each selector against its effective background. */
+function contrastReport(selectors) {
+  const parse = (c) => {
+    const m = c.match(/rgba?\(([^)]+)\)/);
+    if (!m) return null;
+    const [r, g, b, a = '1'] = m[1].split(/[ ,/]+/).filter(Boolean);
+    return { r: +r, g: +g, b: +b, a: +a };
+  };
+  const over = (top, bottom) => ({
+    r: top.r * top.a + bottom.r * (1 - top.a),
+    g: top.g * top.a + bottom.g * (1 - top.a),
+    b: top.b * top.a + bottom.b * (1 - top.a),
+    a: 1,
+  });
+  const background = (el) => {
+    const layers = [];
+    for (let node = el; node; node = node.parentElement) {
+      const c = parse(getComputedStyle(node).backgroundColor);
+      if (c && c.a > 0) {
+        layers.push(c);
+        if (c.a >= 1) break;
+      }
+    }
+    return layers.reverse().reduce((acc, layer) => over(layer, acc), { r: 255, g: 255, b: 255, a: 1 });
+  };
+  const luminance = ({ r, g, b }) => {
+    const f = (v) => {
+      const s = v / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const out = [];
+  for (const selector of selectors) {
+    for (const el of document.querySelectorAll(selector)) {
+      if (!el.getBoundingClientRect().width) continue;
+      const bg = background(el);
+      const fg = over(parse(getComputedStyle(el).color), bg);
+      const [l1, l2] = [luminance(fg), luminance(bg)].sort((a, b) => b - a);
+      out.push({ selector, text: (el.textContent || '').trim().slice(0, 24), ratio: (l1 + 0.05) / (l2 + 0.05) });
+    }
+  }
+  return out;
+}
+
+const KEY_TEXT = [
+  'h1',
+  '.screen__lead',
+  '.btn--primary:not(:disabled)',
+  '.btn--secondary:not(:disabled)',
+  '.lang-toggle',
+  '.progress__step.is-current .progress__label',
+  '.progress__step.is-todo .progress__label',
+  '.footbar',
+  '.sim-banner',
+  '.notice__text',
+  '.status-line',
+  '.actions-hint',
+  '.digits__digit',
+  '.admission__number',
+  '.panel h2',
+  '.pill',
+  '.stats dt',
+  '.score__numbers',
+  '.field label',
+];
+
+it('has Chromium and the built UI', () => {
+  assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
+  assert.ok(existsSync(join(DIST, 'index.html')), 'ui/dist is missing: run `npm run build` first');
+});
+
+let browser;
+before(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
+  }
+  if (!existsSync(join(DIST, 'index.html'))) throw new Error('ui/dist is missing: run `npm run build` first');
+  rmSync(SCREENS, { recursive: true, force: true });
+  mkdirSync(SCREENS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required', '--mute-audio'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+const ORIENTATIONS = [
+  { name: 'portrait', viewport: { width: 1080, height: 1920 } },
+  { name: 'landscape', viewport: { width: 1920, height: 1080 } },
+];
+
+for (const orientation of ORIENTATIONS) {
+  describe(`${orientation.name} ${orientation.viewport.width}×${orientation.viewport.height}`, () => {
+    let page;
+    let requests;
+    const errors = [];
+    const shots = [];
+
+    async function check(label) {
+      await page.evaluate(() => document.fonts.ready);
+      await page.waitForTimeout(120);
+      const problems = await page.evaluate(layoutProblems);
+      const contrast = await page.evaluate(contrastReport, KEY_TEXT);
+      const low = contrast.filter((c) => c.ratio < 4.5).map((c) => `${c.selector} "${c.text}" ${c.ratio.toFixed(2)}`);
+      const file = join(SCREENS, `${orientation.name}-${String(shots.length + 1).padStart(2, '0')}-${label}.png`);
+      await page.screenshot({ path: file });
+      shots.push(file);
+      assert.deepEqual(problems, [], `${label}: layout problems`);
+      assert.deepEqual(low, [], `${label}: text contrast below 4.5`);
+      assert.ok(contrast.length >= 3, `${label}: measured the contrast of ${contrast.length} elements only`);
+      assert.deepEqual(errors, [], `${label}: page errors`);
+    }
+
+    const kiosk = (fn, arg) => page.evaluate(fn, arg);
+    const view = (name, patch = {}) => page.evaluate(([n, p]) => ({ ...JSON.parse(JSON.stringify(window.__FIXTURES__[n])), ...p }), [name, patch]);
+
+    before(async () => {
+      const context = await browser.newContext({ viewport: orientation.viewport, deviceScaleFactor: 1, locale: 'zh-CN', hasTouch: false });
+      page = await context.newPage();
+      page.on('pageerror', (error) => errors.push(String(error)));
+      page.on('console', (message) => {
+        if (message.type() === 'error') errors.push(message.text());
+      });
+      requests = [];
+      await routeFiles(page, requests);
+      await page.addInitScript((fixtures) => {
+        window.__FIXTURES__ = fixtures;
+      }, loadFixtures());
+      await page.goto(`${ORIGIN}/`);
+    });
+
+    after(async () => {
+      await page?.context().close();
+    });
+
+    it('walks a whole candidate: welcome → consent → card → digits → photo → pledge → signature → result', async () => {
+      await page.waitForSelector('#start');
+      assert.equal(await page.textContent('#sim-banner span'), '演示模式：当前使用模拟设备，不采集真实个人信息');
+      await check('welcome');
+
+      await page.click('#start');
+      await page.waitForSelector('[data-screen="consent"] .markdown h3');
+      assert.equal(await page.getAttribute('.progress__step.is-current', 'data-step'), 'consent');
+      await check('consent');
+
+      await page.click('#give-consent');
+      await kiosk(async ([v]) => {
+        await window.__kiosk.setView(v);
+        await window.__kiosk.emit('kiosk://device-status', { device: 'id_card_reader', state: 'waiting', kind: null, message: null });
+      }, [await view('view-idcard-failed.json', { lastReason: null, attempt: 1 })]);
+      await page.waitForSelector('[data-screen="idcard"] .reader-art');
+      await check('idcard');
+
+      await kiosk((v) => window.__kiosk.setView(v), await view('view-idcard-failed.json'));
+      await page.waitForSelector('#last-reason');
+      assert.match(await page.textContent('#last-reason'), /未能读取身份证/);
+      await check('idcard-failed');
+
+      await kiosk((v) => window.__kiosk.setView(v), await view('view-liveness.json'));
+      await page.waitForSelector('#digits');
+      assert.deepEqual(await page.$$eval('#digits .digits__digit', (els) => els.map((e) => e.textContent)), ['4', '8', '2', '1']);
+      const digitSize = await page.$eval('#digits', (el) => parseFloat(getComputedStyle(el).fontSize));
+      assert.ok(digitSize >= 96, `digits are ${digitSize}px`);
+      assert.ok(await page.$('img#camera-preview'), 'camera preview slot');
+      await check('liveness');
+
+      await kiosk((v) => window.__kiosk.setView(v), await view('view-photo.json'));
+      await page.waitForSelector('[data-screen="photo"] .camera__shoulders');
+      // the preview image arrives from Rust later; show what the guide looks like over a frame
+      await page.$eval('#camera-preview', (img, src) => (img.src = src), (await page.evaluate(() => window.__FIXTURES__.images[window.__FIXTURES__['review.json'].images.liveFrame].dataUrl)));
+      await check('photo');
+      await page.$eval('#camera-preview', (img) => img.removeAttribute('src'));
+
+      await kiosk((v) => window.__kiosk.finish('give_consent', v), await view('view-pledge.json'));
+      await page.waitForSelector('[data-screen="pledge"] .declaration__item');
+      assert.equal(await page.isDisabled('#accept-pledge'), true);
+      await check('pledge');
+      for (const item of await page.$$('.declaration__item')) await (await item.$('[data-value="false"]')).click();
+      assert.equal(await page.isDisabled('#accept-pledge'), false);
+      await page.click('#accept-pledge');
+      const pledge = await kiosk(() => window.__kiosk.calls('accept_pledge'));
+      assert.deepEqual(pledge[0].args.declaration, [
+        { key: 'health.fever_14d', value: false },
+        { key: 'health.contact_14d', value: false },
+        { key: 'exam.special_needs', value: false },
+      ]);
+
+      await page.waitForSelector('#signature-pad');
+      await check('signature');
+      const pad = await page.$('#signature-pad');
+      const box = await pad.boundingBox();
+      const stroke = async (points) => {
+        await page.mouse.move(box.x + points[0][0] * box.width, box.y + points[0][1] * box.height);
+        await page.mouse.down();
+        for (const [x, y] of points.slice(1)) await page.mouse.move(box.x + x * box.width, box.y + y * box.height, { steps: 4 });
+        await page.mouse.up();
+      };
+      await stroke([[0.15, 0.6], [0.2, 0.3], [0.27, 0.65], [0.33, 0.35]]);
+      await stroke([[0.42, 0.3], [0.45, 0.7], [0.5, 0.45], [0.58, 0.5]]);
+      await stroke([[0.65, 0.35], [0.7, 0.65], [0.8, 0.4], [0.86, 0.62]]);
+      await page.waitForFunction(() => window.__kiosk.calls('signature_stroke').length === 3);
+      const strokes = await kiosk(() => window.__kiosk.calls('signature_stroke').map((c) => c.args.points));
+      for (const points of strokes) {
+        assert.ok(points.length >= 4, 'a stroke has its points');
+        for (const p of points) {
+          assert.ok(p.x >= 0 && p.x <= 1 && p.y >= 0 && p.y <= 1, `point in pad space: ${JSON.stringify(p)}`);
+          assert.ok(p.pressure > 0 && p.pressure <= 1);
+        }
+      }
+      assert.ok(Math.abs(strokes[0][0].x - 0.15) < 0.01 && Math.abs(strokes[0][0].y - 0.6) < 0.01, JSON.stringify(strokes[0][0]));
+      assert.equal(strokes[0][0].t, 0);
+      assert.ok(strokes[2][0].t > strokes[1].at(-1).t, 'one clock across strokes');
+      await check('signature-drawn');
+
+      await page.click('#signature-done');
+      await page.waitForSelector('img#signature-preview');
+      await check('signature-preview');
+
+      await page.click('#accept-signature');
+      await page.waitForSelector('#admission-number');
+      await page.waitForFunction(() => document.querySelectorAll('.photo-pair img').length === 2);
+      assert.deepEqual(await page.$$eval('#admission-number .admission__group', (els) => els.map((e) => e.textContent)), ['42', '01', '271', '00042']);
+      await check('result');
+      assert.ok(requests.includes('/prompts/zh-CN/consent.ogg'), 'the consent prompt was played');
+      assert.ok(requests.includes('/prompts/zh-CN/digit-4.ogg') || requests.includes('/prompts/zh-CN/liveness.ogg'), 'the digits prompt was played');
+
+      await page.click('#finish');
+      await page.waitForSelector('#start');
+    });
+
+    it('shows the staff, idle, ended and English states', async () => {
+      await kiosk((v) => window.__kiosk.setView(v), await view('view-awaiting-staff.json'));
+      await page.waitForSelector('#staff-reason');
+      await check('awaiting-staff');
+
+      await kiosk((v) => window.__kiosk.setView(v), await view('view-pledge.json', { idleWarningSecs: 20 }));
+      await page.waitForSelector('[data-testid="idle-modal"]');
+      await check('idle');
+      await page.click('#idle-continue');
+      await page.waitForFunction(() => window.__kiosk.calls('activity').length > 0);
+
+      // six digits (the configured maximum) stay on one line
+      await kiosk((v) => window.__kiosk.setView(v), await view('view-liveness.json', { attempt: 2, challenge: { digits: '729384', seconds: 5 } }));
+      await page.click('#lang-toggle');
+      await page.waitForSelector('h1:has-text("Read these digits aloud")');
+      const rows = await page.$$eval('#digits .digits__digit', (els) => new Set(els.map((e) => Math.round(e.getBoundingClientRect().top))).size);
+      assert.equal(rows, 1, 'six digits on one line');
+      await check('liveness-6-digits-en');
+
+      await kiosk((v) => window.__kiosk.setView(v), await view('view-idcard-failed.json'));
+      await page.waitForSelector('#last-reason:has-text("The ID card could not be read")');
+      await check('idcard-failed-en');
+
+      await page.click('#lang-toggle');
+      await kiosk((v) => window.__kiosk.setView(v), await view('view-ended.json'));
+      await page.waitForSelector('#ended-reason');
+      await check('ended');
+      await page.click('#finish');
+      await page.waitForSelector('#start');
+    });
+
+    it('staff console: long press, sign in, live step, review with scores, approve with a note', async () => {
+      await kiosk((v) => window.__kiosk.setView(v), await view('view-awaiting-staff.json'));
+      const emblem = await page.$('[data-testid="emblem"]');
+      const box = await emblem.boundingBox();
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.mouse.down();
+      await page.waitForTimeout(3200);
+      await page.mouse.up();
+      await page.waitForSelector('#staff-operator');
+      await check('staff-sign-in');
+
+      // keyboard only: type, tab, type, Enter
+      await page.focus('#staff-operator');
+      await page.keyboard.type('demo-staff');
+      await page.keyboard.press('Tab');
+      await page.keyboard.type('2468');
+      const focusRing = await page.$eval('#staff-secret', (el) => getComputedStyle(el).outlineStyle);
+      assert.equal(focusRing, 'solid', 'visible focus ring');
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('[data-testid="devices"]');
+      await page.waitForFunction(() => document.querySelectorAll('.evidence img').length === 2);
+      await kiosk(() => window.__kiosk.emit('kiosk://staff-alert', window.__FIXTURES__['event-staff-alert.json']));
+      await page.waitForSelector('[data-testid="staff-alert"]');
+      assert.equal(await page.$$eval('.score', (els) => els.length), 5);
+      await check('staff-console');
+
+      await page.click('#review-decision-submit');
+      await page.waitForSelector('#review-decision-note[aria-invalid="true"]');
+      await page.fill('#review-decision-note', 'Compared the card photo and the candidate in person.');
+      await page.click('#review-decision-submit');
+      await page.waitForFunction(() => window.__kiosk.calls('staff_command').length === 1);
+      const [approve] = await kiosk(() => window.__kiosk.calls('staff_command'));
+      assert.deepEqual(approve.args, {
+        token: 'stf_3q9Zt0cV8r2LwYbXk1mN4pQe',
+        command: { kind: 'approve', reason: 'match.face_uncertain', note: 'Compared the card photo and the candidate in person.', secondToken: null },
+      });
+
+      await page.click('#staff-approve');
+      await page.waitForSelector('[role="dialog"] #live-decision-note');
+      await check('staff-approve-dialog');
+      await page.keyboard.press('Escape');
+
+      await page.click('#back-to-kiosk');
+      await page.waitForSelector('[data-route="candidate"]');
+      assert.equal((await kiosk(() => window.__kiosk.calls('staff_sign_out'))).length, 1, 'leaving the console signs out');
+    });
+
+    after(() => {
+      process.stdout.write(`# ${orientation.name}: ${shots.length} screenshots\n${shots.map((s) => `#   ${s}`).join('\n')}\n`);
+    });
+  });
+}

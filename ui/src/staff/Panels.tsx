@@ -1,0 +1,346 @@
+// The staff console's panels: desk status, the candidate's live step with the staff commands, and
+// the manual review with its evidence.
+
+import { useState } from 'preact/hooks';
+import { ArtefactImage, Button, Icon, Modal } from '../components';
+import { formatScore, formatTimestamp, groupAdmissionNumber } from '../format';
+import { useI18n } from '../i18n';
+import type { DeskStatus, Reason, Review, Score, StaffCommand, SyncProgressEvent, View } from '../types';
+import { DecisionForm, uniqueReasons, type DecisionKind } from './Decision';
+
+export const LOW_SERIALS = 50;
+
+export function DeskStatusPanel(props: { status: DeskStatus | null; updatedAt: string | null; sync: SyncProgressEvent | null }) {
+  const { t, locale } = useI18n();
+  const status = props.status;
+  return (
+    <section class="panel panel--desk" aria-labelledby="desk-title">
+      <div class="panel__head">
+        <h2 id="desk-title">{t('staff.desk.title')}</h2>
+        {props.updatedAt ? <span class="panel__meta">{t('staff.desk.updated', { time: props.updatedAt })}</span> : null}
+      </div>
+      {status ? (
+        <>
+          <h3 class="panel__sub">{t('staff.desk.devices')}</h3>
+          <ul class="devices" data-testid="devices">
+            {status.devices.map((device) => (
+              <li class={`device device--${device.state}`} key={device.device} data-device={device.device}>
+                <span class="device__name">{t(`staff.device.${device.device}`)}</span>
+                <span class={`pill pill--${device.state}`}>{t(`staff.deviceState.${device.state}`)}</span>
+                {device.message ? <span class="device__message">{device.message}</span> : null}
+              </li>
+            ))}
+          </ul>
+          <dl class="stats">
+            <div>
+              <dt>{t('staff.desk.unacked')}</dt>
+              <dd data-testid="unacked">{status.sync.unacked}</dd>
+            </div>
+            <div>
+              <dt>{t('staff.desk.confirmations')}</dt>
+              <dd>{status.sync.confirmations}</dd>
+            </div>
+            <div class={status.serials.remaining < LOW_SERIALS ? 'is-warning' : ''}>
+              <dt>{t('staff.desk.serials')}</dt>
+              <dd data-testid="serials">{status.serials.remaining}</dd>
+            </div>
+            <div>
+              <dt>{t('staff.desk.lastPush')}</dt>
+              <dd class="stats__small">{status.sync.lastPushAt ? formatTimestamp(status.sync.lastPushAt, locale) : t('staff.desk.never')}</dd>
+            </div>
+          </dl>
+          {status.serials.remaining < LOW_SERIALS ? (
+            <p class="inline-warning" role="status">
+              <Icon name="alert" />
+              {t('staff.desk.lowSerials')}
+            </p>
+          ) : null}
+          {props.sync && props.sync.done < props.sync.total ? (
+            <p class="inline-info" role="status">
+              {t('staff.desk.syncing', { stage: props.sync.stage, done: props.sync.done, total: props.sync.total })}
+            </p>
+          ) : null}
+          <h3 class="panel__sub">{t('staff.desk.today')}</h3>
+          <dl class="stats stats--today">
+            <div>
+              <dt>{t('staff.desk.confirmed')}</dt>
+              <dd data-testid="today-confirmed">{status.today.confirmed}</dd>
+            </div>
+            <div>
+              <dt>{t('staff.desk.ended')}</dt>
+              <dd>{status.today.ended}</dd>
+            </div>
+            <div>
+              <dt>{t('staff.desk.inReview')}</dt>
+              <dd>{status.today.inReview}</dd>
+            </div>
+          </dl>
+        </>
+      ) : (
+        <span class="spinner" aria-hidden="true" />
+      )}
+    </section>
+  );
+}
+
+function ReasonLine(props: { label: string; reason: Reason }) {
+  const { pick } = useI18n();
+  return (
+    <div class="reason-line" data-reason={props.reason.code}>
+      <dt>{props.label}</dt>
+      <dd>
+        <code>{props.reason.code}</code> {pick(props.reason)}
+      </dd>
+    </div>
+  );
+}
+
+export function LivePanel(props: {
+  view: View | null;
+  review: Review | null;
+  busy: string | null;
+  command: (command: StaffCommand) => Promise<void>;
+}) {
+  const { t } = useI18n();
+  const { view } = props;
+  const [dialog, setDialog] = useState<DecisionKind | 'cancel' | null>(null);
+  const inProgress = view?.phase === 'inProgress';
+  const reasons = uniqueReasons(view?.staffReason, view?.lastReason, props.review?.reason, props.review?.reasons ?? []);
+
+  const simple = (kind: 'takeOver' | 'retry' | 'cancel') => void props.command({ kind }).catch(() => undefined);
+
+  return (
+    <section class="panel panel--live" aria-labelledby="live-title">
+      <div class="panel__head">
+        <h2 id="live-title">{t('staff.live.title')}</h2>
+        {view ? (
+          <span class={`pill pill--phase-${view.phase}`} data-testid="live-phase">
+            {t(`staff.phase.${view.phase}`)}
+          </span>
+        ) : null}
+      </div>
+      {!view ? (
+        <p class="panel__empty">{t('staff.live.none')}</p>
+      ) : (
+        <>
+          <dl class="facts">
+            {view.step ? (
+              <div>
+                <dt>{t('staff.live.step')}</dt>
+                <dd data-testid="live-step">{t(`steps.${view.step}`)}</dd>
+              </div>
+            ) : null}
+            {inProgress ? (
+              <div>
+                <dt>{t('staff.live.attempt')}</dt>
+                <dd>{`${view.attempt} / ${view.maxAttempts}`}</dd>
+              </div>
+            ) : null}
+            {view.admissionNumber ? (
+              <div>
+                <dt>{t('staff.live.admission')}</dt>
+                <dd class="mono">{groupAdmissionNumber(view.admissionNumber).join(' ')}</dd>
+              </div>
+            ) : null}
+            {view.staffReason ? <ReasonLine label={t('staff.live.staffReason')} reason={view.staffReason} /> : null}
+            {view.lastReason ? <ReasonLine label={t('staff.live.lastReason')} reason={view.lastReason} /> : null}
+            {view.endedReason ? <ReasonLine label={t('staff.live.endedReason')} reason={view.endedReason} /> : null}
+          </dl>
+          {view.awaitingStaff ? (
+            <p class="inline-warning" role="status" data-testid="awaiting">
+              <Icon name="alert" />
+              {t('staff.live.awaiting')}
+            </p>
+          ) : null}
+          {view.consentDeclined ? <p class="inline-info">{t('staff.live.consentDeclined')}</p> : null}
+        </>
+      )}
+      <div class="staff-actions" role="group" aria-label={t('staff.live.title')}>
+        <Button size="md" variant="secondary" id="staff-take-over" disabled={!inProgress || view?.awaitingStaff} busy={props.busy === 'takeOver'} onClick={() => simple('takeOver')}>
+          {t('staff.actions.takeOver')}
+        </Button>
+        <Button size="md" variant="secondary" id="staff-retry" disabled={!inProgress} busy={props.busy === 'retry'} onClick={() => simple('retry')}>
+          {t('staff.actions.retry')}
+        </Button>
+        <Button size="md" variant="secondary" id="staff-cancel" disabled={!inProgress} busy={props.busy === 'cancel'} onClick={() => setDialog('cancel')}>
+          {t('staff.actions.cancel')}
+        </Button>
+        <Button size="md" id="staff-approve" disabled={!inProgress || !view?.awaitingStaff} onClick={() => setDialog('approve')}>
+          {t('staff.actions.approve')}
+        </Button>
+        <Button size="md" variant="danger" id="staff-reject" disabled={!inProgress || !view?.awaitingStaff} onClick={() => setDialog('reject')}>
+          {t('staff.actions.reject')}
+        </Button>
+      </div>
+      {dialog === 'cancel' ? (
+        <Modal titleId="cancel-title" onEscape={() => setDialog(null)}>
+          <h2 id="cancel-title" class="modal__title">
+            {t('staff.actions.cancelTitle')}
+          </h2>
+          <p class="modal__body">{t('staff.actions.cancelBody')}</p>
+          <div class="modal__actions">
+            <Button variant="secondary" size="md" autoFocus onClick={() => setDialog(null)}>
+              {t('staff.actions.back')}
+            </Button>
+            <Button
+              variant="danger"
+              size="md"
+              id="staff-cancel-confirm"
+              onClick={() => {
+                setDialog(null);
+                simple('cancel');
+              }}
+            >
+              {t('staff.actions.cancelConfirm')}
+            </Button>
+          </div>
+        </Modal>
+      ) : dialog ? (
+        <Modal titleId="decision-title" class="modal--wide" onEscape={() => setDialog(null)}>
+          <h2 id="decision-title" class="modal__title">
+            {t(dialog === 'approve' ? 'staff.decision.approveTitle' : 'staff.decision.rejectTitle')}
+          </h2>
+          <DecisionForm
+            kind={dialog}
+            idPrefix="live-decision"
+            reasons={reasons}
+            onCancel={() => setDialog(null)}
+            submit={async (command) => {
+              await props.command(command);
+              setDialog(null);
+            }}
+          />
+        </Modal>
+      ) : null}
+    </section>
+  );
+}
+
+/** Where a score's value and threshold sit on one bar (0..1 of its width). */
+export function scoreScale(score: Score): { value: number; threshold: number } {
+  const max = Math.max(1, score.value, score.threshold) * (Math.max(score.value, score.threshold) > 1 ? 1.2 : 1);
+  const clamp = (n: number) => Math.max(0, Math.min(1, n / max));
+  return { value: clamp(score.value), threshold: clamp(score.threshold) };
+}
+
+export function ScoreBar(props: { score: Score }) {
+  const { t, tOr } = useI18n();
+  const { score } = props;
+  const scale = scoreScale(score);
+  const label = tOr(`staff.score.${score.name}`, score.name);
+  return (
+    <li class={`score ${score.passed ? 'is-passed' : 'is-failed'}`} data-score={score.name}>
+      <div class="score__head">
+        <span class="score__name">{label}</span>
+        <span class={`pill ${score.passed ? 'pill--ok' : 'pill--problem'}`}>{t(score.passed ? 'staff.review.passed' : 'staff.review.failed')}</span>
+      </div>
+      <div
+        class="score__bar"
+        role="meter"
+        aria-label={label}
+        aria-valuemin={0}
+        aria-valuenow={score.value}
+        aria-valuetext={`${t('staff.review.value', { value: formatScore(score.value) })}, ${t('staff.review.threshold', { value: formatScore(score.threshold) })}`}
+      >
+        <span class="score__fill" style={{ width: `${(scale.value * 100).toFixed(1)}%` }} />
+        <span class="score__threshold" style={{ left: `${(scale.threshold * 100).toFixed(1)}%` }} />
+      </div>
+      <div class="score__numbers">
+        <span>{t('staff.review.value', { value: formatScore(score.value) })}</span>
+        <span>{t('staff.review.threshold', { value: formatScore(score.threshold) })}</span>
+      </div>
+    </li>
+  );
+}
+
+export function ReviewPanel(props: {
+  review: Review | null;
+  loading: boolean;
+  onRefresh: () => void;
+  command: (command: StaffCommand) => Promise<void>;
+  view: View | null;
+}) {
+  const { t, pick } = useI18n();
+  const { review } = props;
+  const [kind, setKind] = useState<DecisionKind>('approve');
+  return (
+    <section class="panel panel--review" aria-labelledby="review-title">
+      <div class="panel__head">
+        <h2 id="review-title">{t('staff.review.title')}</h2>
+        {review ? (
+          <span class="panel__meta" data-testid="review-step">
+            {t('staff.review.stepAttempt', { step: t(`steps.${review.step}`), attempt: review.attempt })}
+          </span>
+        ) : null}
+        <Button variant="quiet" size="md" onClick={props.onRefresh} busy={props.loading} id="review-refresh">
+          {t('staff.review.refresh')}
+        </Button>
+      </div>
+      {!review ? (
+        <p class="panel__empty">{t('staff.review.none')}</p>
+      ) : (
+        <>
+          <div class="evidence">
+            {(
+              [
+                ['idPhoto', review.images.idPhoto],
+                ['liveFrame', review.images.liveFrame],
+                ['registrationPhoto', review.images.registrationPhoto],
+              ] as const
+            ).map(([key, id]) => (
+              <figure key={key} data-image={key}>
+                <ArtefactImage id={id} alt={t(`staff.review.${key}`)} class="evidence__img" />
+                <figcaption>{t(`staff.review.${key}`)}</figcaption>
+              </figure>
+            ))}
+          </div>
+          <div class="review-detail">
+            <div>
+              <h3 class="panel__sub">{t('staff.review.scores')}</h3>
+              <ul class="scores">
+                {review.scores.map((score) => (
+                  <ScoreBar score={score} key={score.name} />
+                ))}
+              </ul>
+            </div>
+            <div>
+              <h3 class="panel__sub">{t('staff.review.reasons')}</h3>
+              <ul class="reasons" data-testid="review-reasons">
+                {uniqueReasons(review.reason, review.reasons).map((reason) => (
+                  <li key={reason.code}>
+                    <code>{reason.code}</code>
+                    <span>{pick(reason)}</span>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          </div>
+          <div class="review-decide">
+            <div class="segmented" role="radiogroup" aria-label={t('staff.review.title')}>
+              {(['approve', 'reject'] as const).map((k) => (
+                <button
+                  type="button"
+                  role="radio"
+                  aria-checked={kind === k}
+                  class={`segmented__option ${kind === k ? 'is-selected' : ''} segmented__option--${k}`}
+                  key={k}
+                  id={`review-kind-${k}`}
+                  onClick={() => setKind(k)}
+                >
+                  {t(k === 'approve' ? 'staff.actions.approve' : 'staff.actions.reject')}
+                </button>
+              ))}
+            </div>
+            <DecisionForm
+              key={`${kind}-${review.step}-${review.attempt}`}
+              kind={kind}
+              idPrefix="review-decision"
+              reasons={uniqueReasons(review.reason, review.reasons, props.view?.staffReason)}
+              submit={props.command}
+            />
+          </div>
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,160 @@
+// The shapes of docs/ipc.md, one type per contract type. Rust pins the same shapes against the
+// files in ui/fixtures/, and the UI tests load those files, so keep the three in step.
+
+/** Why a step did not pass; the texts come from Rust (`zk_domain::ReasonCode`). */
+export interface Reason {
+  code: string;
+  zh: string;
+  en: string;
+}
+
+export type Phase = 'inProgress' | 'confirmed' | 'ended';
+
+export type Step = 'consent' | 'idCard' | 'liveness' | 'photo' | 'pledge' | 'signature' | 'commit';
+
+/** The six steps the candidate sees in the progress bar (commit is not one of them). */
+export const CANDIDATE_STEPS = ['consent', 'idCard', 'liveness', 'photo', 'pledge', 'signature'] as const;
+export type CandidateStep = (typeof CANDIDATE_STEPS)[number];
+
+export interface Challenge {
+  digits: string;
+  seconds: number;
+}
+
+/** The candidate's session, as Rust renders it. */
+export interface View {
+  phase: Phase;
+  step: Step | null;
+  awaitingStaff: boolean;
+  staffReason: Reason | null;
+  attempt: number;
+  maxAttempts: number;
+  lastReason: Reason | null;
+  challenge: Challenge | null;
+  consentDeclined: boolean;
+  idleWarningSecs: number | null;
+  signaturePreview: string | null;
+  admissionNumber: string | null;
+  endedReason: Reason | null;
+  images: { idPhoto: string | null; registrationPhoto: string | null };
+}
+
+export interface LocalizedDoc {
+  version: string;
+  zh: string;
+  en: string;
+}
+
+export interface DeclarationItem {
+  key: string;
+  zh: string;
+  en: string;
+}
+
+export interface Documents {
+  consent: LocalizedDoc;
+  pledge: LocalizedDoc;
+  declaration: DeclarationItem[];
+}
+
+export type Locale = 'zh-CN' | 'en';
+
+export interface AppInfo {
+  version: string;
+  devices: 'sim' | 'real';
+  site: { code: string; name: string };
+  idleWarningSecs: number;
+  defaultLocale: Locale;
+}
+
+export type StaffRole = 'operator' | 'reviewer' | 'admin';
+
+export interface Staff {
+  token: string;
+  operator: string;
+  role: StaffRole;
+}
+
+export type DeviceName = 'id_card_reader' | 'camera' | 'microphone' | 'signature_pad';
+export type DeviceState = 'ok' | 'waiting' | 'problem';
+
+export interface DeskStatus {
+  devices: { device: string; state: DeviceState; message: string | null }[];
+  /** `lastPushAt`: epoch milliseconds (Rust's `Option<i64>`); an RFC 3339 string is shown too. */
+  sync: { confirmations: number; unacked: number; lastPushAt: number | string | null };
+  serials: { remaining: number };
+  today: { confirmed: number; ended: number; inReview: number };
+}
+
+export interface Score {
+  name: string;
+  value: number;
+  threshold: number;
+  passed: boolean;
+}
+
+export interface Review {
+  step: Step;
+  /** docs/ipc.md shows a Reason; Rust's DTO allows null (a review opened by staff). */
+  reason: Reason | null;
+  attempt: number;
+  scores: Score[];
+  reasons: Reason[];
+  images: { idPhoto: string | null; liveFrame: string | null; registrationPhoto: string | null };
+}
+
+export interface ArtefactImage {
+  mime: string;
+  dataUrl: string;
+}
+
+export interface DeclarationAnswer {
+  key: string;
+  value: boolean;
+}
+
+export interface StrokePoint {
+  x: number;
+  y: number;
+  pressure: number;
+  t: number;
+}
+
+export type StaffCommand =
+  | { kind: 'takeOver' }
+  | { kind: 'retry' }
+  | { kind: 'cancel' }
+  | { kind: 'approve'; reason: string | null; note: string; secondToken: string | null }
+  | { kind: 'reject'; reason: string | null; note: string };
+
+/** The JSON every command rejects with. */
+export interface CommandErrorPayload {
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+// Events
+export interface DeviceStatusEvent {
+  device: DeviceName;
+  state: DeviceState;
+  kind: string | null;
+  message: string | null;
+}
+
+export interface StaffAlertEvent {
+  step: Step;
+  reason: Reason | null;
+}
+
+export interface SessionEndedEvent {
+  confirmed: boolean;
+  admissionNumber: string | null;
+  reason: Reason | null;
+}
+
+export interface SyncProgressEvent {
+  stage: string;
+  done: number;
+  total: number;
+}

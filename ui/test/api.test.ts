@@ -1,0 +1,105 @@
+import { emit } from '@tauri-apps/api/event';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as api from '../src/api';
+import type { CommandErrorPayload, View } from '../src/types';
+import { clearMocks, fixture, flush, mockCommands } from './helpers';
+
+afterEach(() => clearMocks());
+
+describe('CommandError mapping', () => {
+  it('a rejection with the contract JSON becomes a typed CommandError', async () => {
+    const payload = fixture<CommandErrorPayload>('error.json');
+    mockCommands({ start_session: () => Promise.reject(payload) });
+    const error = await api.startSession().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(api.CommandError);
+    expect(error).toBeInstanceOf(Error);
+    const typed = error as api.CommandError;
+    expect(typed.code).toBe('session.open');
+    expect(typed.message).toBe(payload.message);
+    expect(typed.retryable).toBe(false);
+  });
+
+  it('keeps retryable from Rust', async () => {
+    mockCommands({ retry: () => Promise.reject({ code: 'device', message: 'camera busy', retryable: true }) });
+    const error = (await api.retry().catch((e: unknown) => e)) as api.CommandError;
+    expect(error.code).toBe('device');
+    expect(error.retryable).toBe(true);
+  });
+
+  it('a bare string from Tauri (unknown command, denied permission) becomes internal, not retryable', async () => {
+    mockCommands({});
+    const error = (await api.documents().catch((e: unknown) => e)) as api.CommandError;
+    expect(error).toBeInstanceOf(api.CommandError);
+    expect(error.code).toBe('internal');
+    expect(error.message).toBe('command documents not found');
+    expect(error.retryable).toBe(false);
+  });
+
+  it('a JSON string with the contract shape is parsed', () => {
+    const error = api.toCommandError('{"code":"staff.expired","message":"sign in again","retryable":false}');
+    expect(error.code).toBe('staff.expired');
+  });
+
+  it('anything else is internal with its text', () => {
+    expect(api.toCommandError(new TypeError('boom')).message).toBe('boom');
+    expect(api.toCommandError(42).code).toBe('internal');
+    expect(api.toCommandError({ code: 'x' }).code).toBe('internal');
+  });
+});
+
+describe('commands', () => {
+  it('pass their arguments by the contract names', async () => {
+    const view = fixture<View>('view-signature-preview.json');
+    const calls = mockCommands({
+      accept_pledge: () => view,
+      signature_stroke: () => null,
+      artefact_image: () => fixture('artefact-image.json'),
+      staff_command: () => view,
+      staff_sign_in: () => fixture('staff.json'),
+      review: () => null,
+    });
+    expect(await api.acceptPledge([{ key: 'health.fever_14d', value: false }])).toEqual(view);
+    expect(await api.signatureStroke([{ x: 0.1, y: 0.2, pressure: 0.5, t: 0 }])).toBeNull();
+    expect((await api.artefactImage('abc')).dataUrl).toMatch(/^data:image\/png;base64,/);
+    await api.staffCommand('tok', { kind: 'approve', reason: null, note: 'checked', secondToken: null });
+    expect((await api.staffSignIn('demo-staff', '1234')).role).toBe('operator');
+    expect(await api.review('tok')).toBeNull();
+    expect(calls.map((c) => [c.cmd, c.args])).toEqual([
+      ['accept_pledge', { declaration: [{ key: 'health.fever_14d', value: false }] }],
+      ['signature_stroke', { points: [{ x: 0.1, y: 0.2, pressure: 0.5, t: 0 }] }],
+      ['artefact_image', { id: 'abc' }],
+      ['staff_command', { token: 'tok', command: { kind: 'approve', reason: null, note: 'checked', secondToken: null } }],
+      ['staff_sign_in', { operator: 'demo-staff', secret: '1234' }],
+      ['review', { token: 'tok' }],
+    ]);
+  });
+});
+
+describe('events', () => {
+  it('kiosk://step-changed hands the View to the handler, and unlisten stops it', async () => {
+    mockCommands({});
+    const seen: View[] = [];
+    const unlisten = await api.listenAll([api.onStepChanged((view) => seen.push(view))]);
+    const view = fixture<View>('view-liveness.json');
+    await emit(api.EVENTS.stepChanged, view);
+    await flush(1);
+    expect(seen).toEqual([view]);
+    unlisten();
+    await flush(1);
+    await emit(api.EVENTS.stepChanged, fixture<View>('view-photo.json'));
+    await flush(1);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('device-status and staff-alert payloads arrive as sent', async () => {
+    mockCommands({});
+    const devices: unknown[] = [];
+    const alerts: unknown[] = [];
+    await api.listenAll([api.onDeviceStatus((d) => devices.push(d)), api.onStaffAlert((a) => alerts.push(a))]);
+    await emit(api.EVENTS.deviceStatus, fixture('event-device-status.json'));
+    await emit(api.EVENTS.staffAlert, fixture('event-staff-alert.json'));
+    await flush(1);
+    expect(devices).toEqual([fixture('event-device-status.json')]);
+    expect(alerts).toEqual([fixture('event-staff-alert.json')]);
+  });
+});
