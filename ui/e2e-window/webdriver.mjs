@@ -1,6 +1,6 @@
 // A minimal W3C WebDriver client over fetch (Node ≥ 20): enough to drive the kiosk app through
 // tauri-driver (which hands the session to Debian's WebKitWebDriver). No npm dependency.
-const ELEMENT = 'element-6066-11e4-a52e-4f735466cecc';
+const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 
 export class WebDriver {
   constructor(url, sessionId) {

@@ -415,11 +415,7 @@ fn act(
 ) -> Result<(), AppError> {
     out(&format!("  > {label}"));
     let result = kiosk.handle(input);
-    for event in events.try_iter() {
-        if let Some(line) = describe(&event) {
-            out(&line);
-        }
-    }
+    print_events(events, out);
     result.map(|_| ())
 }
 
@@ -434,12 +430,22 @@ fn act_staff(
 ) -> Result<(), AppError> {
     out(&format!("  > {label}"));
     let result = kiosk.staff(token, command);
+    print_events(events, out);
+    result.map(|_| ())
+}
+
+/// One line per event, a repeated line once (a step is announced before its device works and
+/// again after).
+fn print_events(events: &Receiver<KioskEvent>, out: &mut dyn FnMut(&str)) {
+    let mut last: Option<String> = None;
     for event in events.try_iter() {
         if let Some(line) = describe(&event) {
-            out(&line);
+            if last.as_deref() != Some(line.as_str()) {
+                out(&line);
+            }
+            last = Some(line);
         }
     }
-    result.map(|_| ())
 }
 
 fn describe(event: &KioskEvent) -> Option<String> {

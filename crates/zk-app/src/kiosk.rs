@@ -604,6 +604,17 @@ impl Kiosk {
         }
     }
 
+    /// Sends the session's view before a step blocks on a device (the card, the clip, the photo,
+    /// the signature), so the screen shows that step — and the digits — while the device works;
+    /// the machine's own `Notify` only comes after the device answered.
+    fn announce_step(&self) {
+        if self.events.is_some() {
+            if let Some(view) = self.view() {
+                self.emit(KioskEvent::StepChanged(view));
+            }
+        }
+    }
+
     // ---- staff ----
 
     /// Signs a staff member in (Argon2id check, lock-out after repeated failures, audited) and
@@ -837,6 +848,7 @@ impl Kiosk {
     }
 
     fn read_card(&mut self) -> Result<Input, AppError> {
+        self.announce_step();
         let timeout = self.flow.step_timeout;
         self.emit(KioskEvent::AwaitingDevice {
             device: "id_card_reader",
@@ -878,6 +890,7 @@ impl Kiosk {
     /// Records the clip (camera and microphone at once, on one clock), stores it encrypted
     /// (MJPEG frames + WAV, [`crate::clip`]) and has the matcher judge it.
     fn record_liveness(&mut self, challenge: &Challenge, secs: u32) -> Result<Input, AppError> {
+        self.announce_step();
         let settings = RecordSettings::new(Duration::from_secs(u64::from(secs)), CLIP_FPS);
         let recorded = match clip::record(
             self.devices.camera.as_mut(),
@@ -911,6 +924,7 @@ impl Kiosk {
     }
 
     fn capture_photo(&mut self, compare_face: bool) -> Result<Input, AppError> {
+        self.announce_step();
         let frame = match self.devices.camera.frame() {
             Ok(frame) => frame,
             Err(error) => {
@@ -932,6 +946,7 @@ impl Kiosk {
     }
 
     fn capture_signature(&mut self) -> Result<Input, AppError> {
+        self.announce_step();
         self.devices.signature_pad.arm();
         self.emit(KioskEvent::AwaitingDevice {
             device: "signature_pad",
