@@ -3,7 +3,6 @@
 use std::collections::BTreeSet;
 use std::process::Command;
 
-
 /// What building one crate on its own pulls in at run time (`cargo tree -p NAME -e normal`).
 /// Per crate, not the whole workspace's unified graph: the shell's Tauri turns on features of
 /// shared dependencies (chrono's clock) that no pure crate asks for and that a build of that
