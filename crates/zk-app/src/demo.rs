@@ -202,14 +202,16 @@ fn seed_store(
     Ok(())
 }
 
-fn seed(
-    config: &AppConfig,
-    store: &mut Store,
-    assets: &Path,
-    now: zk_domain::Timestamp,
-    out: &mut dyn FnMut(&str),
-) -> Result<(), AppError> {
-    seed_store(config, store, assets, now, true, out)
+/// The face verifier the demo matches with, from `matcher.models_dir` or the default folder.
+fn demo_verifier(config: &AppConfig) -> Result<Arc<FaceVerifier>, AppError> {
+    let paths = match &config.matcher.models_dir {
+        Some(dir) => ModelPaths::in_dir(dir),
+        None => ModelPaths::from_env()?,
+    };
+    Ok(Arc::new(FaceVerifier::open(
+        VerifierConfig::default(),
+        &paths,
+    )?))
 }
 
 /// Runs the demo on `store` (in memory or a desk folder); `out` receives one line per event.
@@ -221,24 +223,15 @@ pub fn run(
 ) -> Result<DemoReport, AppError> {
     let clock = SystemClock;
     let now = crate::Clock::now(&clock);
-    seed(config, &mut store, assets, now, out)?;
+    seed_store(config, &mut store, assets, now, true, out)?;
     let sim = assets.join("sim");
-    let paths = match &config.matcher.models_dir {
-        Some(dir) => ModelPaths::in_dir(dir),
-        None => ModelPaths::from_env()?,
-    };
-    let verifier = Arc::new(FaceVerifier::open(VerifierConfig::default(), &paths)?);
+    let verifier = demo_verifier(config)?;
     let camera = SwitchableCamera(Arc::new(Mutex::new(live_camera(
         &verifier,
         assets,
         "candidate-a-live.jpg",
     )?)));
-    let reader = SimulatedSerialReader::start(
-        &sim.join("cards.json"),
-        config.drivers.id_card.sim_baud,
-        Timing::REALISTIC,
-        Some(Box::new(ImagePhotoDecoder)),
-    )?;
+    let reader = DemoReader::start(&sim.join("cards.json"), config.drivers.id_card.sim_baud)?;
     out(&format!(
         "reader: the protocol simulator on {} with the real serial driver (GA/T 467 frames over a pseudo-terminal)",
         reader.simulator().slave_path().display()
@@ -594,11 +587,7 @@ pub fn open_desk(
     let now = crate::Clock::now(&clock);
     seed_store(config, &mut store, assets, now, false, out)?;
     let sim = assets.join("sim");
-    let paths = match &config.matcher.models_dir {
-        Some(dir) => ModelPaths::in_dir(dir),
-        None => ModelPaths::from_env()?,
-    };
-    let verifier = Arc::new(FaceVerifier::open(VerifierConfig::default(), &paths)?);
+    let verifier = demo_verifier(config)?;
     let camera = SwitchableCamera(Arc::new(Mutex::new(live_camera(
         &verifier,
         assets,
