@@ -16,6 +16,7 @@ set -euo pipefail
 # the UI's layout tests headless (playwright-core, no browser download); imagemagick (`import`)
 # takes window screenshots; fonts-noto-cjk draws the Chinese text (Debian has no CJK font by
 # default); gstreamer1.0-plugins-base plays the Ogg prompts in WebKitGTK. nodejs + npm build ui/ (Vite) — the machine's own Node ≥ 20 is kept.
+# cmake: ct2rs builds CTranslate2 from source for the optional Whisper digit recogniser (zk-asr).
 # postgresql: the hub's production store; zk-hub's tests start a throwaway cluster of it
 # (initdb + pg_ctl on a temp dir and a free port, as the `postgres` user when run as root).
 packages=(build-essential pkg-config ca-certificates
@@ -23,7 +24,8 @@ packages=(build-essential pkg-config ca-certificates
     libasound2-dev alsa-utils espeak-ng sox libclang-dev v4l-utils
     libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver chromium imagemagick fonts-noto-cjk
     gstreamer1.0-plugins-base
-    postgresql)
+    postgresql
+    cmake)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -61,7 +63,8 @@ done
 # window in the end-to-end test. Major version 2: the registry's newest is a 3.0 alpha.
 if ! command -v tauri-driver >/dev/null 2>&1; then
     echo "setup: installing tauri-driver 2 (cargo install, about a minute)" >&2
-    cargo install tauri-driver --version '^2' --locked --quiet
+    # Its own throw-away build folder: a shared CARGO_TARGET_DIR (CI's) must not hold installs.
+    env -u CARGO_TARGET_DIR cargo install tauri-driver --version '^2' --locked --quiet
 fi
 
 # Face models for zk-vision and the Silero VAD model for zk-liveness (not in git): downloaded

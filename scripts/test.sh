@@ -18,6 +18,10 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked --no-fail-fast
+echo "== the optional Whisper digit recogniser (zk-asr feature whisper; CTranslate2 builds from source once, about 20 min cold)"
+bash scripts/fetch-asr-model.sh
+cargo clippy -p zk-asr --features whisper --all-targets --locked -- -D warnings
+cargo test -p zk-asr --features whisper --locked -- --nocapture
 echo "== the app in a real window (Xvfb, tauri-driver, WebKitWebDriver)"
 cargo build --workspace --bins --locked
 bash scripts/test-window.sh

@@ -110,6 +110,33 @@ pub struct MatcherConfig {
     pub calibration: Option<String>,
     /// The guide box the UI draws and the face sizes the liveness clip must keep to.
     pub guide: crate::matcher::GuideConfig,
+    /// The optional check that the digits read were the ones shown.
+    pub asr: AsrConfig,
+}
+
+/// `[matcher.asr]`: the digit recogniser (zk-asr). Only with `liveness = "vad"`. It never
+/// rejects on its own: a reading that is not the digits shown retries with new digits, then
+/// goes to staff.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AsrConfig {
+    /// `none` (default) or `whisper-ct2` (Whisper base; a kiosk built with the cargo feature
+    /// `asr-whisper`, the model from `scripts/fetch-asr-model.sh`).
+    pub backend: String,
+    /// Default: `$ZK_ASR_MODEL_DIR`, then `<models dir>/whisper-base-ct2`.
+    pub model_dir: Option<PathBuf>,
+    /// CPU threads for decoding (0: all).
+    pub threads: usize,
+}
+
+impl Default for AsrConfig {
+    fn default() -> Self {
+        AsrConfig {
+            backend: zk_asr::BACKEND_NONE.into(),
+            model_dir: None,
+            threads: 2,
+        }
+    }
 }
 
 impl Default for MatcherConfig {
@@ -123,6 +150,7 @@ impl Default for MatcherConfig {
             liveness: "unavailable".into(),
             calibration: None,
             guide: crate::matcher::GuideConfig::default(),
+            asr: AsrConfig::default(),
         }
     }
 }
@@ -245,6 +273,17 @@ impl AppConfig {
                 "matcher.liveness = {:?}: use \"vad\", \"unavailable\" or \"sim\"",
                 matcher.liveness
             )));
+        }
+        match matcher.asr.backend.as_str() {
+            zk_asr::BACKEND_NONE => {}
+            zk_asr::BACKEND_WHISPER if matcher.liveness == "vad" => {}
+            zk_asr::BACKEND_WHISPER => {
+                return Err(AppError::Config(format!(
+                    "matcher.asr.backend = \"whisper-ct2\" checks the digits of a judged reading: it needs matcher.liveness = \"vad\" (is {:?})",
+                    matcher.liveness
+                )))
+            }
+            other => return Err(zk_asr::AsrError::UnknownBackend(other.into()).into()),
         }
         if matcher.min_frames == 0 {
             return Err(AppError::Config(

@@ -13,6 +13,8 @@ pub enum AppError {
     Vision(#[from] zk_vision::VisionError),
     #[error(transparent)]
     Liveness(#[from] zk_liveness::LivenessError),
+    #[error(transparent)]
+    Asr(#[from] zk_asr::AsrError),
     #[error("configuration error: {0}")]
     Config(String),
     #[error("the assets folder was not found ({0}); run from the repository root or set ZK_ASSETS to the folder that holds sim/ and demo/")]

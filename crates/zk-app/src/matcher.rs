@@ -140,7 +140,19 @@ pub fn open_matcher(
                         Some(dir) => dir,
                         None => zk_vision::ModelPaths::default_dir()?,
                     };
-                    Box::new(SpeechLiveness::open(&models_dir)?)
+                    let speech = SpeechLiveness::open(&models_dir)?;
+                    // The Whisper model sits beside the others unless the config names it.
+                    let asr_dir = config.asr.model_dir.clone().or_else(|| {
+                        config
+                            .models_dir
+                            .as_ref()
+                            .map(|dir| dir.join(zk_asr::model::DIR_NAME))
+                    });
+                    match zk_asr::open(&config.asr.backend, asr_dir.as_deref(), config.asr.threads)?
+                    {
+                        Some(recognizer) => Box::new(speech.with_digit_recognizer(recognizer)),
+                        None => Box::new(speech),
+                    }
                 }
                 other => {
                     return Err(AppError::Config(format!(

@@ -468,3 +468,85 @@ fn the_speech_judge_alone_detects_faces_itself() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A digit recogniser that hears what the test says and counts how often it was asked.
+struct Hears {
+    text: Result<&'static str, &'static str>,
+    calls: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl zk_asr::DigitRecognizer for Hears {
+    fn model_version(&self) -> &str {
+        "test-hears"
+    }
+
+    fn recognize(&mut self, samples: &[i16]) -> Result<Vec<String>, zk_asr::AsrError> {
+        assert_eq!(samples.len(), 16_000 * SECS, "the whole clip at 16 kHz");
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        match self.text {
+            Ok(text) => Ok(vec![text.to_string()]),
+            Err(why) => Err(zk_asr::AsrError::Decode(why.into())),
+        }
+    }
+}
+
+#[test]
+fn the_digit_check_fails_another_reading_and_its_own_failure_does_not_block() {
+    let id = zk_vision::eval::chip_photo(
+        &verifier(),
+        &decode_image(&std::fs::read(faces_dir().join("Barack_Obama/1.jpg")).unwrap()).unwrap(),
+    )
+    .unwrap();
+    let reading = speech("d03-558203.wav");
+    let digits = [5, 5, 8, 2, 0, 3];
+    let live = talking_frames("Barack_Obama/2.jpg", &opening(&reading, FRAMES));
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let with = |text| {
+        let judge = SpeechLiveness::open(&models_dir())
+            .unwrap()
+            .with_digit_recognizer(Box::new(Hears {
+                text,
+                calls: calls.clone(),
+            }));
+        VisionFaceMatcher::new(verifier(), Box::new(judge))
+    };
+
+    // One digit dropped from six: still the reading of these digits.
+    let mut matcher = with(Ok("五五八二三"));
+    let (verdict, _) = liveness_step(&mut matcher, live.clone(), &reading, &digits, Some(&id));
+    assert_eq!(verdict.decision, Decision::Pass, "{verdict:?}");
+    assert_eq!(score(&verdict, "digits_distance"), 1.0);
+    assert!(
+        verdict.model_version.contains("test-hears"),
+        "{}",
+        verdict.model_version
+    );
+
+    // Another challenge's digits: "read the digits on the screen" (an attempt, not a rejection).
+    let mut matcher = with(Ok("八一九五七"));
+    let (verdict, _) = liveness_step(&mut matcher, live.clone(), &reading, &digits, Some(&id));
+    assert_eq!(
+        verdict.decision,
+        Decision::Fail(ReasonCode::DigitsWrong),
+        "{verdict:?}"
+    );
+    assert!(score(&verdict, "digits_distance") >= 5.0);
+
+    // The recogniser breaks: judged on speech and lip sync, marked as not checked.
+    let mut matcher = with(Err("decoder crashed"));
+    let (verdict, _) = liveness_step(&mut matcher, live, &reading, &digits, Some(&id));
+    assert_eq!(verdict.decision, Decision::Pass, "{verdict:?}");
+    assert_eq!(score(&verdict, "digits_checked"), 0.0);
+
+    // A photo held up fails on lip sync; the recogniser is not asked.
+    let asked = calls.load(std::sync::atomic::Ordering::SeqCst);
+    let mut matcher = with(Ok("五五八二零三"));
+    let photo = talking_frames("Barack_Obama/2.jpg", &vec![0.05; FRAMES]);
+    let (verdict, _) = liveness_step(&mut matcher, photo, &reading, &digits, Some(&id));
+    assert_eq!(
+        verdict.decision,
+        Decision::Fail(ReasonCode::LipSyncLow),
+        "{verdict:?}"
+    );
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), asked);
+}

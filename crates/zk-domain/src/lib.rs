@@ -12,6 +12,7 @@ pub mod decision;
 pub mod id_card;
 pub mod id_number;
 pub mod name;
+pub mod reading;
 pub mod reason;
 pub mod retention;
 pub mod roster;
@@ -29,6 +30,7 @@ pub use decision::{Decision, MatchPolicy, Score, Verdict};
 pub use id_card::{CardPhoto, CardProblem, CardType, Ethnicity, IdCard, Sex, Validity};
 pub use id_number::{IdNumber, IdNumberError, IdNumberKind};
 pub use name::{normalize_name, PersonName};
+pub use reading::{check_reading, parse_reading, ParsedReading, ReadingCheck, ReadingRule};
 pub use reason::ReasonCode;
 pub use retention::{ArtefactFacts, KindRetention, PurgeItem, PurgeReason, RetentionPolicy};
 pub use roster::{

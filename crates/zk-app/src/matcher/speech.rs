@@ -15,7 +15,8 @@
 use std::path::Path;
 
 use image::RgbImage;
-use zk_domain::{ReasonCode, Score};
+use zk_asr::DigitRecognizer;
+use zk_domain::{check_reading, Challenge, ReadingRule, ReasonCode, Score};
 use zk_liveness::{
     judge_lip_sync, judge_speech, FaceRect, GrayFrame, LipSyncClip, LipSyncConfig, LipSyncVerdict,
     NoLipSync, SileroVad, SpeechFinding, SpeechRule, VAD_WINDOW,
@@ -38,6 +39,10 @@ pub struct SpeechLiveness {
     pub lip_sync: LipSyncConfig,
     /// Run the face detector on every n-th frame (1: all).
     pub detect_every: usize,
+    /// The optional digit check ([`SpeechLiveness::with_digit_recognizer`]).
+    digits: Option<Box<dyn DigitRecognizer>>,
+    pub reading: ReadingRule,
+    version: String,
 }
 
 impl std::fmt::Debug for SpeechLiveness {
@@ -46,6 +51,7 @@ impl std::fmt::Debug for SpeechLiveness {
             .field("rule", &self.rule)
             .field("lip_sync", &self.lip_sync)
             .field("detect_every", &self.detect_every)
+            .field("digits", &self.digits.as_ref().map(|r| r.model_version()))
             .finish_non_exhaustive()
     }
 }
@@ -61,7 +67,49 @@ impl SpeechLiveness {
             rule: SpeechRule::default(),
             lip_sync: LipSyncConfig::default(),
             detect_every: 2,
+            digits: None,
+            reading: ReadingRule::default(),
+            version: MODEL_VERSION.into(),
         })
+    }
+
+    /// Adds the check that the reading was the digits shown (after speech and lip sync pass; a
+    /// mismatch fails the attempt with "read the digits on the screen", so the candidate retries
+    /// with new digits and, after the attempts, staff decide).
+    pub fn with_digit_recognizer(mut self, recognizer: Box<dyn DigitRecognizer>) -> SpeechLiveness {
+        self.version = format!("{MODEL_VERSION}+{}", recognizer.model_version());
+        self.digits = Some(recognizer);
+        self
+    }
+
+    /// Runs the digit check on a reading that passed speech and lip sync. A recogniser error
+    /// does not fail the candidate: the reading stays judged on speech and lip sync and the
+    /// verdict says the digits were not checked.
+    fn check_digits(
+        &mut self,
+        samples: &[i16],
+        challenge: &Challenge,
+        scores: &mut Vec<Score>,
+    ) -> Option<ReasonCode> {
+        let recognizer = self.digits.as_mut()?;
+        match recognizer.recognize(samples) {
+            Ok(heard) => {
+                let check = check_reading(challenge, &heard, &self.reading);
+                // The edit distance only: what was said stays out of the log.
+                tracing::info!(edits = check.edits, matched = check.matched, "digit check");
+                scores.push(Score::new(
+                    "digits_distance",
+                    check.edits as f64,
+                    check.max_edits as f64,
+                ));
+                (!check.matched).then_some(ReasonCode::DigitsWrong)
+            }
+            Err(error) => {
+                tracing::warn!(%error, "the digit check failed; judged on speech and lip sync only");
+                scores.push(Score::new("digits_checked", 0.0, 1.0));
+                None
+            }
+        }
     }
 
     /// The largest face of each frame; frames between detections get the linear interpolation
@@ -131,7 +179,7 @@ fn gray(image: &RgbImage) -> GrayFrame {
 
 impl LivenessJudge for SpeechLiveness {
     fn model_version(&self) -> &str {
-        MODEL_VERSION
+        &self.version
     }
 
     fn judge(&mut self, clip: &LivenessClip<'_>) -> Result<LivenessReport, AppError> {
@@ -196,7 +244,7 @@ impl LivenessJudge for SpeechLiveness {
             verdict = ?sync.verdict,
             "speech liveness"
         );
-        let scores = vec![
+        let mut scores = vec![
             Score::new("speech_secs", speech.speech_secs, speech.min_speech_secs),
             Score::new(
                 "speech_onset_secs",
@@ -229,7 +277,9 @@ impl LivenessJudge for SpeechLiveness {
                 })
             }
             (SpeechFinding::Enough, LipSyncVerdict::Fail) => Some(ReasonCode::LipSyncLow),
-            (SpeechFinding::Enough, LipSyncVerdict::Pass) => None,
+            (SpeechFinding::Enough, LipSyncVerdict::Pass) => {
+                self.check_digits(&audio.samples, clip.challenge, &mut scores)
+            }
         };
         Ok(LivenessReport::Checked { scores, failure })
     }
