@@ -365,6 +365,66 @@ pub struct DeviceStatusEvent {
     pub message: Option<String>,
 }
 
+/// `kiosk://camera-frame`: one live preview frame.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CameraFrameEvent {
+    /// `liveness` | `photo`.
+    pub step: String,
+    /// `framing` | `leadIn` | `recording`.
+    pub phase: String,
+    pub remaining_ms: u64,
+    pub seq: u64,
+    pub width: u32,
+    pub height: u32,
+    /// Base64 JPEG.
+    pub jpeg: String,
+    pub faces: usize,
+    pub face: Option<BoxDto>,
+    pub in_guide: Option<bool>,
+}
+
+/// A box as fractions of the frame.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BoxDto {
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
+}
+
+impl CameraFrameEvent {
+    pub fn new(frame: &zk_app::PreviewFrame) -> CameraFrameEvent {
+        use base64::Engine as _;
+        CameraFrameEvent {
+            step: match frame.step {
+                zk_app::PreviewStep::Liveness => "liveness",
+                zk_app::PreviewStep::Photo => "photo",
+            }
+            .to_owned(),
+            phase: match frame.phase {
+                zk_app::PreviewPhase::Framing => "framing",
+                zk_app::PreviewPhase::LeadIn => "leadIn",
+                zk_app::PreviewPhase::Recording => "recording",
+            }
+            .to_owned(),
+            remaining_ms: frame.remaining_ms,
+            seq: frame.seq,
+            width: frame.width,
+            height: frame.height,
+            jpeg: base64::engine::general_purpose::STANDARD.encode(&frame.jpeg),
+            faces: frame.faces,
+            face: frame.face.map(|face| BoxDto {
+                x: face.x,
+                y: face.y,
+                width: face.width,
+                height: face.height,
+            }),
+            in_guide: frame.in_guide,
+        }
+    }
+}
+
 /// `kiosk://staff-alert`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StaffAlertEvent {

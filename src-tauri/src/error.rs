@@ -63,6 +63,8 @@ impl From<AppError> for CommandError {
             AppError::Store(_) => ("store", true),
             AppError::Device(_) => ("device", true),
             AppError::Config(_) | AppError::AssetsMissing(_) => ("config", false),
+            // Only at start-up (a missing or unbuilt recogniser); a decode error never surfaces.
+            AppError::Asr(_) => ("config", false),
             AppError::Vision(_) | AppError::Liveness(_) | AppError::Image(_) => ("internal", true),
         };
         tracing::warn!(code, "command failed: {message}");

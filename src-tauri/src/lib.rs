@@ -31,6 +31,7 @@ pub const DEVICE_STATUS: &str = "kiosk://device-status";
 pub const STAFF_ALERT: &str = "kiosk://staff-alert";
 pub const SESSION_ENDED: &str = "kiosk://session-ended";
 pub const SYNC_PROGRESS: &str = "kiosk://sync-progress";
+pub const CAMERA_FRAME: &str = "kiosk://camera-frame";
 
 /// The app on any runtime (the real one, or `tauri::test::mock_builder()` in tests): state,
 /// commands, the event forwarder and the timer. `events` is the receiving end of the kiosk's
@@ -136,6 +137,9 @@ fn forward<R: Runtime>(app: &tauri::AppHandle<R>, desk: &Desk, events: &Receiver
                     reason: reason.map(ReasonDto::from),
                 },
             ),
+            KioskEvent::CameraFrame(frame) => {
+                app.emit(CAMERA_FRAME, dto::CameraFrameEvent::new(frame))
+            }
             _ => Ok(()),
         };
         if let Err(error) = sent {

@@ -54,6 +54,7 @@ fn every_ui_fixture_has_the_shape_of_its_dto() {
     pinned::<DeviceStatusEvent>("event-device-status.json");
     pinned::<StaffAlertEvent>("event-staff-alert.json");
     pinned::<SessionEndedEvent>("event-session-ended.json");
+    pinned::<CameraFrameEvent>("event-camera-frame.json");
 }
 
 #[test]

@@ -192,6 +192,12 @@ const KEY_TEXT = [
   '.status-line',
   '.actions-hint',
   '.digits__digit',
+  '.recording',
+  '.lead-in',
+  '.lead-in__start',
+  '.camera__status',
+  '.camera__countdown-value',
+  '.camera__countdown-label',
   '.admission__number',
   '.panel h2',
   '.pill',
@@ -199,6 +205,81 @@ const KEY_TEXT = [
   '.score__numbers',
   '.field label',
 ];
+
+/** Where the face box is against where the face is in the mirrored, cover-scaled picture. */
+function faceBoxGeometry([width, height, face]) {
+  const frame = document.querySelector('.camera__frame').getBoundingClientRect();
+  const box = document.querySelector('#face-box').getBoundingClientRect();
+  const img = document.querySelector('#camera-preview');
+  const shown = img.getBoundingClientRect();
+  const scale = Math.max(frame.width / width, frame.height / height);
+  const [w, h] = [width * scale, height * scale];
+  const left = frame.left + (frame.width - w) / 2 + (1 - face.x - face.width) * w;
+  const top = frame.top + (frame.height - h) / 2 + face.y * h;
+  const style = getComputedStyle(img);
+  return {
+    expected: [left, top, face.width * w, face.height * h].map(Math.round),
+    actual: [box.left, box.top, box.width, box.height].map(Math.round),
+    natural: [img.naturalWidth, img.naturalHeight],
+    transform: style.transform,
+    objectFit: style.objectFit,
+    fills: [shown.left - frame.left, shown.top - frame.top, shown.width - frame.width, shown.height - frame.height].every((d) => Math.abs(d) < 1),
+  };
+}
+
+/** Frames received over a second (data-fps) and frames shown in it (data-seq). */
+async function previewRate() {
+  const figure = document.querySelector('figure.camera');
+  const first = Number(figure.dataset.seq);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  return { fps: Number(figure.dataset.fps), shown: Number(figure.dataset.seq) - first };
+}
+
+/** 30 frames as separate tasks, faster than the screen paints: how often the preview rendered. */
+async function previewBurst(template) {
+  window.__kiosk.stopCamera();
+  const figure = document.querySelector('figure.camera');
+  let changes = 0;
+  const observer = new MutationObserver((records) => (changes += records.length));
+  observer.observe(figure, { attributes: true, attributeFilter: ['data-seq'] });
+  const channel = new MessageChannel();
+  let seq = 500000;
+  await new Promise((resolve) => {
+    channel.port1.onmessage = () => {
+      void window.__kiosk.emit('kiosk://camera-frame', { ...template, seq: seq++ });
+      if (seq < 500030) channel.port2.postMessage(null);
+      else resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+  await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+  observer.disconnect();
+  return { changes, seq: document.querySelector('figure.camera').dataset.seq };
+}
+
+/** Stops the frames; how long until the picture gives way to the placeholder. */
+async function previewStale() {
+  window.__kiosk.stopCamera();
+  const started = performance.now();
+  const img = document.querySelector('#camera-preview');
+  while (img.getAttribute('src') && performance.now() - started < 5000) await new Promise((resolve) => setTimeout(resolve, 20));
+  return {
+    ms: performance.now() - started,
+    src: img.getAttribute('src'),
+    display: getComputedStyle(img).display,
+    box: document.querySelector('#face-box') !== null,
+    hint: document.querySelector('#face-hint').textContent,
+    fps: document.querySelector('figure.camera').dataset.fps,
+  };
+}
+
+async function until(check, what, timeoutMs = 8000) {
+  const started = Date.now();
+  while (!check()) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
 
 it('has Chromium and the built UI', () => {
   assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
@@ -253,6 +334,48 @@ for (const orientation of ORIENTATIONS) {
     const kiosk = (fn, arg) => page.evaluate(fn, arg);
     const view = (name, patch = {}) => page.evaluate(([n, p]) => ({ ...JSON.parse(JSON.stringify(window.__FIXTURES__[n])), ...p }), [name, patch]);
 
+    // A 640×480 camera frame made in the page from the demo photo, the face where FACE says.
+    const FACE = { x: 0.4, y: 0.2375, width: 0.2, height: 0.425 };
+    let jpeg = null;
+    async function cameraFrame(patch) {
+      jpeg ??= await page.evaluate(async () => {
+        const F = window.__FIXTURES__;
+        const img = new Image();
+        img.src = F.images[F['review.json'].images.liveFrame].dataUrl;
+        await img.decode();
+        const canvas = document.createElement('canvas');
+        canvas.width = 640;
+        canvas.height = 480;
+        const g = canvas.getContext('2d');
+        // a blurred room behind; the 577×880 photo at 0.6: its face (x 190..405, y 130..470) lands on FACE
+        g.filter = 'blur(14px) brightness(0.7)';
+        g.drawImage(img, 0, 80, 577, 400, -40, -40, 720, 560);
+        g.filter = 'none';
+        g.drawImage(img, 320 - 297 * 0.6, 216 - 300 * 0.6, 577 * 0.6, 880 * 0.6);
+        return canvas.toDataURL('image/jpeg', 0.8).slice('data:image/jpeg;base64,'.length);
+      });
+      const fixture = await page.evaluate(() => window.__FIXTURES__['event-camera-frame.json']);
+      return { ...fixture, width: 640, height: 480, jpeg, faces: 1, face: FACE, inGuide: true, ...patch };
+    }
+    const startCamera = async (patch) => {
+      const frame = await cameraFrame(patch);
+      await kiosk((f) => window.__kiosk.startCamera(f), frame);
+      return frame;
+    };
+
+    async function checkFaceBox(label, frame, state) {
+      await page.waitForSelector(`#face-box.face-box--${state}`);
+      await page.waitForTimeout(300);
+      const geometry = await page.evaluate(faceBoxGeometry, [frame.width, frame.height, frame.face]);
+      assert.deepEqual(geometry.natural, [frame.width, frame.height], `${label}: the frame's JPEG is shown`);
+      assert.equal(geometry.transform, 'matrix(-1, 0, 0, 1, 0, 0)', `${label}: the picture is mirrored`);
+      assert.equal(geometry.objectFit, 'cover');
+      assert.ok(geometry.fills, `${label}: the picture fills the preview box`);
+      for (let i = 0; i < 4; i++) {
+        assert.ok(Math.abs(geometry.actual[i] - geometry.expected[i]) <= 2, `${label}: face box ${geometry.actual} where the face is ${geometry.expected}`);
+      }
+    }
+
     before(async () => {
       const context = await browser.newContext({ viewport: orientation.viewport, deviceScaleFactor: 1, locale: 'zh-CN', hasTouch: false });
       page = await context.newPage();
@@ -301,14 +424,58 @@ for (const orientation of ORIENTATIONS) {
       const digitSize = await page.$eval('#digits', (el) => parseFloat(getComputedStyle(el).fontSize));
       assert.ok(digitSize >= 96, `digits are ${digitSize}px`);
       assert.ok(await page.$('img#camera-preview'), 'camera preview slot');
+      // no camera frame yet: the digits mean recording (a kiosk without the preview)
+      assert.ok(await page.$('.recording__dot'), 'recording without camera frames');
       await check('liveness');
+
+      // The lead-in: the live picture with a green face box, the digits spoken, not recording.
+      const leadIn = await startCamera({ step: 'liveness', phase: 'leadIn', remainingMs: 9000 });
+      await page.waitForSelector('[data-phase="leadIn"] #lead-in');
+      assert.equal(await page.$('.recording'), null, 'no recording indicator in the lead-in');
+      assert.equal(await page.$('figure.camera.is-recording'), null, 'no recording frame in the lead-in');
+      assert.equal(await page.textContent('#face-hint'), '已检测到人脸');
+      assert.match(await page.textContent('#lead-in-start'), /^\d 秒后开始录制$/);
+      await checkFaceBox('lead-in', leadIn, 'ok');
+      const rate = await page.evaluate(previewRate);
+      assert.ok(rate.fps >= 8 && rate.fps <= 20, `preview received ${rate.fps} frames a second (sent 15)`);
+      assert.ok(rate.shown >= 8, `preview showed ${rate.shown} new frames in a second`);
+      const burst = await page.evaluate(previewBurst, leadIn);
+      assert.equal(burst.seq, '500029', 'the last frame of a burst is shown');
+      assert.ok(burst.changes <= 5, `30 frames faster than the screen paints rendered ${burst.changes} times`);
+      await startCamera({ step: 'liveness', phase: 'leadIn', remainingMs: 9000 });
+      await check('liveness-lead-in');
+      const digitsSpoken = () => requests.filter((path) => /\/prompts\/zh-CN\/digit-\d\.(ogg|wav)$/.test(path));
+      await until(() => digitsSpoken().length >= 4, 'the four digits spoken in the lead-in');
+      assert.deepEqual(digitsSpoken().map((path) => path.match(/digit-(\d)/)[1]), ['4', '8', '2', '1'], 'each digit spoken once, in order');
+
+      // Recording: the indicator, the ring from remainingMs, the face box amber (outside the guide).
+      const recording = await startCamera({ step: 'liveness', phase: 'recording', remainingMs: 4000, inGuide: false });
+      await page.waitForSelector('[data-phase="recording"] .recording__dot');
+      const spokenBefore = requests.length;
+      assert.ok(await page.$('figure.camera.is-recording'), 'the preview shows it records');
+      assert.ok(await page.$('.ring__bar--live'), 'the ring follows the frames');
+      assert.equal(await page.textContent('#face-hint'), '请将面部对准椭圆框');
+      await checkFaceBox('recording', recording, 'outside');
+      await check('liveness-recording');
+      await page.waitForTimeout(600);
+      assert.deepEqual(requests.slice(spokenBefore).filter((path) => path.includes('/prompts/')), [], 'nothing spoken while recording');
+
+      const stale = await page.evaluate(previewStale);
+      assert.ok(stale.ms >= 1300 && stale.ms <= 2600, `the picture went stale after ${Math.round(stale.ms)} ms (1.5 s without frames)`);
+      assert.deepEqual([stale.src, stale.display, stale.box, stale.hint, stale.fps], ['', 'none', false, '', '0'], 'placeholder, no stale picture');
 
       await kiosk((v) => window.__kiosk.setView(v), await view('view-photo.json'));
       await page.waitForSelector('[data-screen="photo"] .camera__shoulders');
-      // the preview image arrives from Rust later; show what the guide looks like over a frame
-      await page.$eval('#camera-preview', (img, src) => (img.src = src), (await page.evaluate(() => window.__FIXTURES__.images[window.__FIXTURES__['review.json'].images.liveFrame].dataUrl)));
+      // Framing: the "hold still" countdown over the live picture.
+      const framing = await startCamera({ step: 'photo', phase: 'framing', remainingMs: 5000 });
+      await page.waitForSelector('#photo-countdown');
+      assert.match(await page.textContent('.camera__countdown-value'), /^[1-5]$/);
+      assert.equal(await page.textContent('.camera__countdown-label'), '请保持不动');
+      const countdownSize = await page.$eval('.camera__countdown-value', (el) => parseFloat(getComputedStyle(el).fontSize));
+      assert.ok(countdownSize >= 72, `the countdown is ${countdownSize}px`);
+      await checkFaceBox('photo', framing, 'ok');
       await check('photo');
-      await page.$eval('#camera-preview', (img) => img.removeAttribute('src'));
+      await kiosk(() => window.__kiosk.stopCamera());
 
       await kiosk((v) => window.__kiosk.finish('give_consent', v), await view('view-pledge.json'));
       await page.waitForSelector('[data-screen="pledge"] .declaration__item');
@@ -361,8 +528,7 @@ for (const orientation of ORIENTATIONS) {
       assert.deepEqual(await page.$$eval('#admission-number .admission__group', (els) => els.map((e) => e.textContent)), ['42', '01', '271', '00042']);
       await check('result');
       assert.ok(requests.includes('/prompts/zh-CN/consent.ogg'), 'the consent prompt was played');
-      // Nothing is spoken while the digits show: the clip records then.
-      assert.ok(!requests.some((path) => /\/prompts\/zh-CN\/(digit-\d|liveness)\.ogg$/.test(path)), 'no prompt played while recording');
+      assert.ok(!requests.some((path) => /\/prompts\/zh-CN\/liveness\.ogg$/.test(path)), 'the digits step has no spoken instruction');
       assert.ok(requests.includes('/prompts/zh-CN/photo.ogg'), 'the photo prompt was played');
 
       await page.click('#finish');
@@ -387,6 +553,24 @@ for (const orientation of ORIENTATIONS) {
       const rows = await page.$$eval('#digits .digits__digit', (els) => new Set(els.map((e) => Math.round(e.getBoundingClientRect().top))).size);
       assert.equal(rows, 1, 'six digits on one line');
       await check('liveness-6-digits-en');
+
+      // The lead-in in English, two people in the picture (red); recording cuts the digits short.
+      const spoken = () => requests.filter((path) => /\/prompts\/en\/digit-\d\.(ogg|wav)$/.test(path)).map((path) => path.match(/digit-(\d)/)[1]);
+      await startCamera({ step: 'liveness', phase: 'leadIn', remainingMs: 9000, faces: 2, inGuide: false });
+      await page.waitForSelector('[data-phase="leadIn"] #lead-in');
+      await page.waitForSelector('#face-box.face-box--many');
+      assert.equal(await page.textContent('#face-hint'), 'Only one person, please');
+      assert.equal(await page.textContent('#lead-in'), 'Listen, then read the digits aloud when recording starts');
+      await check('liveness-6-digits-en-lead-in');
+      await until(() => spoken().length >= 1, 'the first digit spoken');
+      await startCamera({ step: 'liveness', phase: 'recording', remainingMs: 5000 });
+      await page.waitForSelector('[data-phase="recording"]');
+      await page.waitForTimeout(150);
+      const before = requests.length;
+      await page.waitForTimeout(3500);
+      assert.deepEqual(requests.slice(before).filter((path) => path.includes('/prompts/')), [], 'nothing spoken once recording started');
+      assert.ok(spoken().length < 6 && !spoken().includes('4'), `recording stopped the digits: spoken ${spoken()}`);
+      await kiosk(() => window.__kiosk.stopCamera());
 
       await kiosk((v) => window.__kiosk.setView(v), await view('view-idcard-failed.json'));
       await page.waitForSelector('#last-reason:has-text("The ID card could not be read")');

@@ -6,6 +6,7 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
   AppInfo,
   ArtefactImage,
+  CameraFrame,
   CommandErrorPayload,
   DeclarationAnswer,
   DeskStatus,
@@ -100,6 +101,7 @@ export const EVENTS = {
   staffAlert: 'kiosk://staff-alert',
   sessionEnded: 'kiosk://session-ended',
   syncProgress: 'kiosk://sync-progress',
+  cameraFrame: 'kiosk://camera-frame',
 } as const;
 
 function on<T>(event: string, handler: (payload: T) => void): Promise<UnlistenFn> {
@@ -114,6 +116,7 @@ export const onSessionEnded = (handler: (ended: SessionEndedEvent) => void) =>
   on<SessionEndedEvent>(EVENTS.sessionEnded, handler);
 export const onSyncProgress = (handler: (progress: SyncProgressEvent) => void) =>
   on<SyncProgressEvent>(EVENTS.syncProgress, handler);
+export const onCameraFrame = (handler: (frame: CameraFrame) => void) => on<CameraFrame>(EVENTS.cameraFrame, handler);
 
 /** Listens to several events and returns one function that stops them all. */
 export async function listenAll(subscriptions: Promise<UnlistenFn>[]): Promise<UnlistenFn> {

@@ -1,6 +1,9 @@
 // Spoken prompts (files made by scripts/make-prompts.sh into public/prompts/). The candidate screens
-// play a step's prompt when the step starts — except the digits step, which records the clip (the
-// digit files stay for a future lead-in before recording); staff can mute them from the console.
+// play a step's prompt when the step starts (`promptsFor`, from CandidateApp), except the digits
+// step: there the Liveness screen speaks the digits once per challenge during the lead-in (the
+// `leadIn` phase of `kiosk://camera-frame`, before the clip starts), and once the phase is
+// `recording` nothing plays at all (`PromptPlayer.setRecording`). Staff can mute them from the
+// console; muted, nothing plays either.
 
 import type { Locale, View } from './types';
 
@@ -42,7 +45,9 @@ export function digitPrompts(digits: string): PromptName[] {
 
 /**
  * What to say when the view changes from `prev` to `next` (null: nothing new to say). Pure, so the
- * choice is tested without audio.
+ * choice is tested without audio. The digits step has no prompt of its own here: its digits are
+ * spoken by the Liveness screen during the lead-in, which only the camera frames announce, and
+ * while the clip records `PromptPlayer` refuses whatever this returns.
  */
 export function promptsFor(prev: View | null, next: View | null): PromptName[] | null {
   if (!next) return null;
@@ -55,8 +60,9 @@ export function promptsFor(prev: View | null, next: View | null): PromptName[] |
   if (next.lastReason && (!sameStep || prev?.lastReason?.code !== next.lastReason.code || prev.attempt !== next.attempt)) {
     return ['retry'];
   }
-  // Nothing is spoken while the digits show: the clip records then, and the kiosk's own voice
-  // would count as the candidate's speech (and could read the digits for a replayed video).
+  // The view does not say when the clip records (the camera frames do): the kiosk's own voice
+  // would count as the candidate's speech (and could read the digits for a replayed video), so
+  // the view alone never speaks on the digits step.
   if (next.step === 'liveness') return null;
   if (sameStep) return null;
   switch (next.step) {
@@ -85,6 +91,7 @@ export class PromptPlayer {
   private generation = 0;
   private playing: AudioElementLike | null = null;
   private listeners = new Set<(muted: boolean) => void>();
+  private recording = false;
 
   constructor(
     private readonly makeAudio: () => AudioElementLike = () => new Audio() as unknown as AudioElementLike,
@@ -108,6 +115,19 @@ export class PromptPlayer {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * While the clip records nothing plays, whoever asks: what plays stops, and `play` does nothing
+   * until the recording is over.
+   */
+  setRecording(recording: boolean): void {
+    this.recording = recording;
+    if (recording) this.stop();
+  }
+
+  get isRecording(): boolean {
+    return this.recording;
+  }
+
   stop(): void {
     this.generation += 1;
     this.playing?.pause();
@@ -117,7 +137,7 @@ export class PromptPlayer {
   /** Plays the prompts in order, replacing whatever was playing. Resolves when done or replaced. */
   async play(locale: Locale, names: PromptName[], gapMs = 120): Promise<void> {
     this.stop();
-    if (this.muted || names.length === 0) return;
+    if (this.muted || this.recording || names.length === 0) return;
     const generation = this.generation;
     for (const name of names) {
       if (generation !== this.generation) return;

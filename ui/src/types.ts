@@ -158,3 +158,39 @@ export interface SyncProgressEvent {
   done: number;
   total: number;
 }
+
+/** The camera step a preview frame belongs to. */
+export type CameraStep = 'liveness' | 'photo';
+
+/**
+ * `framing`: the photo step, lining up (the photo is taken when `remainingMs` reaches 0).
+ * `leadIn`: the digits show and the kiosk speaks them; recording starts when `remainingMs` reaches 0.
+ * `recording`: the clip records until `remainingMs` reaches 0.
+ */
+export type CameraPhase = 'framing' | 'leadIn' | 'recording';
+
+/** A box as fractions (0..1) of the frame, not mirrored. */
+export interface FaceBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** `kiosk://camera-frame`: one live preview frame (~15 a second while a camera step runs). */
+export interface CameraFrame {
+  step: CameraStep;
+  phase: CameraPhase;
+  remainingMs: number;
+  seq: number;
+  /** The JPEG's size, px. */
+  width: number;
+  height: number;
+  /** Base64 JPEG, not mirrored. */
+  jpeg: string;
+  faces: number;
+  /** The largest face, or null. */
+  face: FaceBox | null;
+  /** Whether the frame passes the guide rules; null when there is no face. */
+  inGuide: boolean | null;
+}

@@ -1,7 +1,7 @@
 import { emit } from '@tauri-apps/api/event';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as api from '../src/api';
-import type { CommandErrorPayload, View } from '../src/types';
+import type { CameraFrame, CommandErrorPayload, View } from '../src/types';
 import { clearMocks, fixture, flush, mockCommands } from './helpers';
 
 afterEach(() => clearMocks());
@@ -101,5 +101,21 @@ describe('events', () => {
     await flush(1);
     expect(devices).toEqual([fixture('event-device-status.json')]);
     expect(alerts).toEqual([fixture('event-staff-alert.json')]);
+  });
+
+  it('kiosk://camera-frame hands the frame to the handler as sent', async () => {
+    mockCommands({});
+    const frames: CameraFrame[] = [];
+    const unlisten = await api.onCameraFrame((frame) => frames.push(frame));
+    const frame = fixture<CameraFrame>('event-camera-frame.json');
+    await emit('kiosk://camera-frame', frame);
+    await flush(1);
+    expect(frames).toEqual([frame]);
+    expect(api.EVENTS.cameraFrame).toBe('kiosk://camera-frame');
+    // the fixture has every field of the contract, with its type
+    expect(Object.keys(frame).sort()).toEqual(['face', 'faces', 'height', 'inGuide', 'jpeg', 'phase', 'remainingMs', 'seq', 'step', 'width']);
+    expect(frame.face && Object.keys(frame.face).sort()).toEqual(['height', 'width', 'x', 'y']);
+    expect(atob(frame.jpeg).slice(0, 3)).toBe('\xff\xd8\xff');
+    unlisten();
   });
 });

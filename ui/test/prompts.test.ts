@@ -14,7 +14,7 @@ describe('which prompt to play', () => {
     expect(promptsFor(v('view-consent.json'), v('view-consent.json', { step: 'idCard' }))).toEqual(['idCard']);
   });
 
-  it('says nothing while the digits show: the clip is recording', () => {
+  it('the view alone never speaks on the digits step (the camera frames say when the clip records)', () => {
     expect(promptsFor(v('view-consent.json', { step: 'idCard' }), v('view-liveness.json'))).toBeNull();
     const preparing = v('view-liveness.json', { challenge: null });
     expect(promptsFor(preparing, v('view-liveness.json'))).toBeNull();
@@ -82,6 +82,22 @@ describe('PromptPlayer', () => {
     expect(FakeAudio.log).toEqual([]);
     expect(new PromptPlayer(() => new FakeAudio(), storage).muted).toBe(true);
     expect(seen).toEqual([true]);
+  });
+
+  it('plays nothing while the clip records, stops what plays when it starts, and plays again after', async () => {
+    FakeAudio.log = [];
+    const player = new PromptPlayer(() => new FakeAudio(), memoryStorage());
+    const digits = player.play('zh-CN', ['digit-1', 'digit-2', 'digit-3'], 0);
+    // digit-1 is playing
+    player.setRecording(true);
+    await digits;
+    expect(FakeAudio.log).toEqual(['./prompts/zh-CN/digit-1.ogg', 'pause ./prompts/zh-CN/digit-1.ogg']);
+    await player.play('zh-CN', ['idle'], 0);
+    expect(FakeAudio.log).toHaveLength(2);
+    expect(player.isRecording).toBe(true);
+    player.setRecording(false);
+    await player.play('zh-CN', ['retry'], 0);
+    expect(FakeAudio.log.at(-1)).toBe('./prompts/zh-CN/retry.ogg');
   });
 
   it('a new prompt replaces the one playing', async () => {

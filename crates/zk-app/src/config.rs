@@ -23,6 +23,8 @@ pub struct AppConfig {
     pub security: crate::staff::SecurityConfig,
     /// How long each kind of artefact is kept, and how often the purge runs.
     pub retention: crate::retention::RetentionConfig,
+    /// The live camera preview and the timed phases around capture.
+    pub preview: crate::preview::PreviewConfig,
     /// Folder holding `sim/` and `demo/`; found automatically when unset.
     pub assets_dir: Option<PathBuf>,
 }

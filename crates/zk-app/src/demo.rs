@@ -470,7 +470,7 @@ fn describe(event: &KioskEvent) -> Option<String> {
                 ),
             })
         }
-        KioskEvent::AwaitingDevice { .. } => None,
+        KioskEvent::AwaitingDevice { .. } | KioskEvent::CameraFrame(_) => None,
         KioskEvent::StaffRequested { step, reason } => Some(format!(
             "    ! staff requested at {} ({})",
             step.code(),

@@ -21,7 +21,8 @@ use crate::clock::Clock;
 use crate::config::AppConfig;
 use crate::consent::{ConsentText, PledgeDocuments};
 use crate::error::AppError;
-use crate::matcher::FaceMatcher;
+use crate::matcher::{FaceMatcher, GuideConfig};
+use crate::preview::{PhaseClock, PreviewConfig, PreviewPhase, PreviewStep, PreviewTap, TapCamera};
 use crate::retention::{self, PurgeReport};
 use crate::staff::{StaffCommand, StaffToken};
 
@@ -96,6 +97,8 @@ pub enum KioskEvent {
     RetentionPurged {
         purged: u64,
     },
+    /// A live preview frame (about 15 a second while the camera step runs); never stored.
+    CameraFrame(crate::preview::PreviewFrame),
     /// The session stored an image the candidate or staff may be shown (ID photo, live frame,
     /// registration photo, rendered signature): its id, never its bytes.
     ImageStored {
@@ -162,6 +165,10 @@ pub struct Kiosk {
     last_purge: Option<Timestamp>,
     events: Option<Sender<KioskEvent>>,
     session: Option<ActiveSession>,
+    preview_config: PreviewConfig,
+    guide: GuideConfig,
+    /// The live preview's worker, once someone subscribed to events.
+    preview: Option<PreviewTap>,
 }
 
 /// Who the retention job is in the audit log.
@@ -196,6 +203,12 @@ impl Kiosk {
             last_purge: None,
             events: None,
             session: None,
+            preview_config: {
+                config.preview.validate()?;
+                config.preview.clone()
+            },
+            guide: config.matcher.guide.clone(),
+            preview: None,
         };
         // Retention runs at start, then from the timer (`maintenance`).
         kiosk.maintenance()?;
@@ -204,6 +217,15 @@ impl Kiosk {
 
     /// Sends every [`KioskEvent`] to `sender` from now on.
     pub fn subscribe(&mut self, sender: Sender<KioskEvent>) {
+        // The preview only runs for someone listening; without it the kiosk still works.
+        self.preview =
+            match PreviewTap::spawn(&self.preview_config, self.guide.clone(), sender.clone()) {
+                Ok(tap) => tap,
+                Err(error) => {
+                    tracing::warn!(%error, "no live camera preview");
+                    None
+                }
+            };
         self.events = Some(sender);
     }
 
@@ -891,12 +913,29 @@ impl Kiosk {
     /// (MJPEG frames + WAV, [`crate::clip`]) and has the matcher judge it.
     fn record_liveness(&mut self, challenge: &Challenge, secs: u32) -> Result<Input, AppError> {
         self.announce_step();
-        let settings = RecordSettings::new(Duration::from_secs(u64::from(secs)), CLIP_FPS);
-        let recorded = match clip::record(
-            self.devices.camera.as_mut(),
-            self.devices.microphone.as_mut(),
-            &settings,
-        ) {
+        let fps = self.preview_config.fps;
+        let duration = Duration::from_secs(u64::from(secs));
+        // The lead-in: the digits show (and the screen speaks them) with the live preview;
+        // the clip starts after it, so the kiosk's own voice is never recorded.
+        let lead_in = self.preview_config.lead_in(challenge.digits().len());
+        if !lead_in.is_zero() {
+            let clock = PhaseClock::new(PreviewStep::Liveness, PreviewPhase::LeadIn, lead_in, fps);
+            let mut camera =
+                TapCamera::new(self.devices.camera.as_mut(), self.preview.as_ref(), clock);
+            if let Err(error) = camera.run_for(lead_in) {
+                return Ok(self.device_failed("camera", &error, ReasonCode::CaptureFailed));
+            }
+        }
+        let settings = RecordSettings::new(duration, CLIP_FPS);
+        let clock = PhaseClock::new(
+            PreviewStep::Liveness,
+            PreviewPhase::Recording,
+            duration,
+            fps,
+        );
+        let mut camera = TapCamera::new(self.devices.camera.as_mut(), self.preview.as_ref(), clock);
+        let recorded = match clip::record(&mut camera, self.devices.microphone.as_mut(), &settings)
+        {
             Ok(recorded) => recorded,
             Err(failure) => {
                 return Ok(self.device_failed(
@@ -925,7 +964,16 @@ impl Kiosk {
 
     fn capture_photo(&mut self, compare_face: bool) -> Result<Input, AppError> {
         self.announce_step();
-        let frame = match self.devices.camera.frame() {
+        // The framing countdown: the live preview, then the photo is the last frame.
+        let countdown = self.preview_config.photo_countdown();
+        let clock = PhaseClock::new(
+            PreviewStep::Photo,
+            PreviewPhase::Framing,
+            countdown,
+            self.preview_config.fps,
+        );
+        let mut camera = TapCamera::new(self.devices.camera.as_mut(), self.preview.as_ref(), clock);
+        let frame = match camera.run_for(countdown) {
             Ok(frame) => frame,
             Err(error) => {
                 return Ok(self.device_failed("camera", &error, ReasonCode::CaptureFailed))

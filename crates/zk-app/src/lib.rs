@@ -14,6 +14,7 @@ pub mod demo;
 pub mod error;
 pub mod kiosk;
 pub mod matcher;
+pub mod preview;
 pub mod retention;
 pub mod staff;
 
@@ -24,5 +25,6 @@ pub use consent::{ConsentText, DeclarationItem, PledgeDocuments};
 pub use error::AppError;
 pub use kiosk::{DeskStatus, Devices, Kiosk, KioskEvent, ReviewCase, SessionImages};
 pub use matcher::{open_matcher, FaceMatcher, SimFaceMatcher, SimScores, VisionFaceMatcher};
+pub use preview::{PreviewConfig, PreviewFrame, PreviewPhase, PreviewStep};
 pub use retention::{PurgeReport, RetentionConfig};
 pub use staff::{SecurityConfig, StaffCommand, StaffToken};

@@ -29,6 +29,28 @@ function setView(view) {
   return emit('kiosk://step-changed', view);
 }
 
+// The live preview: `kiosk://camera-frame` `fps` times a second from a template, each with the
+// next seq and the time left counting down from the template's remainingMs, until stopCamera.
+const camera = { timer: null, seq: 1 };
+
+function stopCamera() {
+  clearInterval(camera.timer);
+  camera.timer = null;
+}
+
+function startCamera(template, fps = 15) {
+  stopCamera();
+  const started = performance.now();
+  const send = () =>
+    emit('kiosk://camera-frame', {
+      ...template,
+      seq: camera.seq++,
+      remainingMs: Math.max(0, Math.round(template.remainingMs - (performance.now() - started))),
+    });
+  void send();
+  camera.timer = setInterval(() => void send(), 1000 / fps);
+}
+
 const handlers = {
   app_info: () => fixture('app-info.json'),
   documents: () => fixture('documents.json'),
@@ -78,6 +100,8 @@ window.__kiosk = {
   state,
   emit,
   setView,
+  startCamera,
+  stopCamera,
   /** Finishes a long command (give_consent, retry …) with a view. */
   finish(name, view) {
     const pending = state.pending.get(name);

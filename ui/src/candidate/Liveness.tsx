@@ -1,14 +1,22 @@
-import { Button, ReasonNotice, useCountdown } from '../components';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { Button, Icon, ReasonNotice, useCountdown } from '../components';
 import { useI18n } from '../i18n';
+import { digitPrompts, prompts } from '../prompts';
 import type { View } from '../types';
 import { CameraPreview } from './Camera';
+import { secondsLeft, useCameraFeed } from './cameraFeed';
 import { Screen, type Busy, type CandidateActions } from './Screen';
 
 const RING_RADIUS = 54;
 const RING_LENGTH = 2 * Math.PI * RING_RADIUS;
 
-/** A ring that empties over `seconds`, with the seconds left in the middle. */
-export function CountdownRing(props: { seconds: number; left: number; label: string }) {
+/**
+ * A ring that empties over `seconds`, with the seconds left in the middle. With `fraction` (the
+ * part of the time still left, 0..1) the ring follows it; without, it empties by itself.
+ */
+export function CountdownRing(props: { seconds: number; left: number; label: string; fraction?: number }) {
+  const live = props.fraction !== undefined;
+  const offset = RING_LENGTH * (1 - Math.min(1, Math.max(0, props.fraction ?? 1)));
   return (
     <div class="ring" role="timer" aria-label={props.label}>
       <svg viewBox="0 0 120 120" aria-hidden="true">
@@ -17,9 +25,13 @@ export function CountdownRing(props: { seconds: number; left: number; label: str
           cx="60"
           cy="60"
           r={RING_RADIUS}
-          class="ring__bar"
+          class={`ring__bar ${live ? 'ring__bar--live' : ''}`}
           stroke-dasharray={RING_LENGTH.toFixed(2)}
-          style={{ animationDuration: `${props.seconds}s`, '--ring-length': RING_LENGTH.toFixed(2) }}
+          style={
+            live
+              ? { strokeDashoffset: offset.toFixed(2) }
+              : { animationDuration: `${props.seconds}s`, '--ring-length': RING_LENGTH.toFixed(2) }
+          }
         />
       </svg>
       <span class="ring__value" aria-hidden="true">
@@ -30,19 +42,53 @@ export function CountdownRing(props: { seconds: number; left: number; label: str
 }
 
 export function Liveness(props: { view: View; actions: CandidateActions; busy: Busy }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const { view } = props;
   const challenge = view.challenge;
-  const left = useCountdown(challenge ? challenge.seconds : null, challenge?.digits);
+  const challengeKey = challenge ? `${view.attempt}:${challenge.digits}` : null;
+  const feed = useCameraFeed('liveness', challengeKey);
+  // The camera frames say whether the digits are in their lead-in or the clip records. Without one
+  // for this challenge (an older kiosk), the digits on screen mean the clip records, as before.
+  const live = challenge && feed.latest && feed.latest.phase !== 'framing' ? feed.latest : null;
+  const phase = live ? live.phase : null;
+  const left = useCountdown(challenge && !live ? challenge.seconds : null, challengeKey);
   const failed = view.lastReason !== null && !challenge;
+
+  const [muted, setMuted] = useState(prompts.muted);
+  useEffect(() => prompts.onMutedChange(setMuted), []);
+
+  // The digits are spoken once per challenge, in the lead-in; once the clip records nothing plays.
+  const spokenFor = useRef<string | null>(null);
+  useEffect(() => {
+    if (phase !== 'leadIn' || !challenge || spokenFor.current === challengeKey) return;
+    spokenFor.current = challengeKey;
+    void prompts.play(locale, digitPrompts(challenge.digits));
+  }, [phase, challengeKey]);
+  const recording = phase === 'recording';
+  useLayoutEffect(() => {
+    if (!recording) return;
+    prompts.setRecording(true);
+    return () => prompts.setRecording(false);
+  }, [recording]);
 
   let panel;
   if (challenge) {
+    const leadIn = live !== null && live.phase === 'leadIn';
+    const ringLeft = live ? secondsLeft(live.remainingMs) : (left ?? challenge.seconds);
     panel = (
-      <div class="digits-panel" data-testid="challenge">
-        <div class="recording" role="status">
-          <span class="recording__dot" aria-hidden="true" />
-          {t('liveness.recording')}
+      <div class={`digits-panel ${leadIn ? 'digits-panel--lead-in' : ''}`} data-testid="challenge" data-phase={phase ?? undefined}>
+        <div class="digits-panel__status" role="status">
+          {leadIn ? (
+            <p class="lead-in" id="lead-in">
+              <Icon name={muted ? 'info' : 'sound'} />
+              <span>{t(muted ? 'liveness.leadInMuted' : 'liveness.leadIn')}</span>
+            </p>
+          ) : (
+            <p class="recording">
+              <span class="recording__dot" aria-hidden="true" />
+              {t('liveness.recording')}
+            </p>
+          )}
         </div>
         <p
           class="digits"
@@ -56,12 +102,19 @@ export function Liveness(props: { view: View; actions: CandidateActions; busy: B
             </span>
           ))}
         </p>
-        <CountdownRing
-          key={challenge.digits}
-          seconds={challenge.seconds}
-          left={left ?? challenge.seconds}
-          label={t('liveness.secondsLeft', { n: left ?? challenge.seconds })}
-        />
+        {leadIn ? (
+          <p class="lead-in__start" id="lead-in-start">
+            {t('liveness.startsIn', { n: secondsLeft(live.remainingMs) })}
+          </p>
+        ) : (
+          <CountdownRing
+            key={`${challengeKey}-${live ? 'live' : 'timed'}`}
+            seconds={challenge.seconds}
+            left={ringLeft}
+            label={t('liveness.secondsLeft', { n: ringLeft })}
+            fraction={live ? live.remainingMs / (challenge.seconds * 1000) : undefined}
+          />
+        )}
       </div>
     );
   } else if (failed) {
@@ -97,7 +150,13 @@ export function Liveness(props: { view: View; actions: CandidateActions; busy: B
       }
     >
       {panel}
-      <CameraPreview guide="face" label={t('liveness.cameraLabel')} hint={t('liveness.faceGuide')} recording={!!challenge} />
+      <CameraPreview
+        guide="face"
+        label={t('liveness.cameraLabel')}
+        hint={t('liveness.faceGuide')}
+        feed={feed}
+        recording={phase ? recording : !!challenge}
+      />
     </Screen>
   );
 }

@@ -1,0 +1,389 @@
+//! The live camera preview the candidate lines up with: the frames the kiosk reads anyway (the
+//! photo step's framing countdown, the digits' lead-in, the clip while it records) are offered to
+//! a preview worker on its own thread, which scales each down, finds the faces, judges the
+//! largest against the guide box and sends it to the UI as [`KioskEvent::CameraFrame`]
+//! (`kiosk://camera-frame`). The same camera driver serves preview and capture: there is no
+//! second reader of the device.
+//!
+//! - [`PhaseClock`] (pure): which frames to offer (at most `fps` a second, by the frames' own
+//!   capture times) and how long the phase has left.
+//! - [`TapCamera`]: a [`Camera`] that hands every frame to its caller and offers it to the tap;
+//!   `clip::record` records through it unchanged.
+//! - [`PreviewTap`]: the worker's handle. A full queue drops the frame: capture never waits for
+//!   the preview.
+
+use std::io::Cursor;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Sender, SyncSender, TrySendError};
+use std::sync::Arc;
+use std::time::Duration;
+
+use image::codecs::jpeg::JpegEncoder;
+use image::imageops::FilterType;
+use image::RgbImage;
+use serde::{Deserialize, Serialize};
+use zk_drivers::{Camera, DeviceError, Frame};
+use zk_vision::{DetectorConfig, FaceBox, FaceDetector};
+
+use crate::error::AppError;
+use crate::kiosk::KioskEvent;
+use crate::matcher::guide::{judge_frame, FrameFinding, GuideConfig};
+
+/// `[preview]`: the live preview and the timed phases around capture.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PreviewConfig {
+    /// Preview frames a second sent to the screen (0: no preview).
+    pub fps: f32,
+    /// Width of a preview frame, px (the height keeps the camera's aspect).
+    pub width: u32,
+    pub jpeg_quality: u8,
+    /// The photo step shows the live preview this long ("hold still", a countdown), then takes
+    /// the photo.
+    pub photo_countdown_secs: f64,
+    /// The liveness step shows the digits (and the UI speaks them) this long plus
+    /// `lead_in_per_digit_ms` a digit before the clip starts recording.
+    pub lead_in_ms: u64,
+    pub lead_in_per_digit_ms: u64,
+}
+
+impl Default for PreviewConfig {
+    fn default() -> Self {
+        PreviewConfig {
+            fps: 15.0,
+            width: 320,
+            jpeg_quality: 70,
+            photo_countdown_secs: 3.0,
+            lead_in_ms: 1_000,
+            lead_in_per_digit_ms: 850,
+        }
+    }
+}
+
+impl PreviewConfig {
+    pub fn validate(&self) -> Result<(), AppError> {
+        let fine = self.fps.is_finite()
+            && (0.0..=60.0).contains(&self.fps)
+            && (64..=1280).contains(&self.width)
+            && (10..=100).contains(&self.jpeg_quality)
+            && self.photo_countdown_secs.is_finite()
+            && (0.0..=10.0).contains(&self.photo_countdown_secs)
+            && self.lead_in_ms <= 10_000
+            && self.lead_in_per_digit_ms <= 2_000;
+        if fine {
+            Ok(())
+        } else {
+            Err(AppError::Config(
+                "preview: need 0 <= fps <= 60, 64 <= width <= 1280, 10 <= jpeg_quality <= 100, 0 <= photo_countdown_secs <= 10, lead_in_ms <= 10000, lead_in_per_digit_ms <= 2000".into(),
+            ))
+        }
+    }
+
+    /// How long the digits show before recording starts.
+    pub fn lead_in(&self, digits: usize) -> Duration {
+        Duration::from_millis(self.lead_in_ms + self.lead_in_per_digit_ms * digits as u64)
+    }
+
+    pub fn photo_countdown(&self) -> Duration {
+        Duration::from_secs_f64(self.photo_countdown_secs)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PreviewStep {
+    Liveness,
+    Photo,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PreviewPhase {
+    /// The photo step: lining up; the photo is taken when the phase ends.
+    Framing,
+    /// The digits show and are spoken; recording starts when the phase ends.
+    LeadIn,
+    Recording,
+}
+
+/// A box as fractions of the frame (0..1), not mirrored.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FaceFraction {
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
+}
+
+/// One preview frame for the screen.
+#[derive(Clone, PartialEq)]
+pub struct PreviewFrame {
+    pub step: PreviewStep,
+    pub phase: PreviewPhase,
+    pub remaining_ms: u64,
+    pub seq: u64,
+    pub width: u32,
+    pub height: u32,
+    pub jpeg: Vec<u8>,
+    /// Faces found in the frame.
+    pub faces: usize,
+    /// The largest face.
+    pub face: Option<FaceFraction>,
+    /// Whether the frame would pass the guide rules (`None`: no face).
+    pub in_guide: Option<bool>,
+}
+
+impl std::fmt::Debug for PreviewFrame {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A face image: its size only.
+        f.debug_struct("PreviewFrame")
+            .field("step", &self.step)
+            .field("phase", &self.phase)
+            .field("remaining_ms", &self.remaining_ms)
+            .field("seq", &self.seq)
+            .field("jpeg_bytes", &self.jpeg.len())
+            .field("faces", &self.faces)
+            .field("in_guide", &self.in_guide)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The timing of one phase, from the frames' own capture times (pure).
+#[derive(Clone, Debug)]
+pub struct PhaseClock {
+    pub step: PreviewStep,
+    pub phase: PreviewPhase,
+    duration_ms: u64,
+    min_gap_ms: u64,
+    started_ms: Option<u64>,
+    last_offered_ms: Option<u64>,
+}
+
+impl PhaseClock {
+    pub fn new(step: PreviewStep, phase: PreviewPhase, duration: Duration, fps: f32) -> PhaseClock {
+        let min_gap_ms = if fps > 0.0 {
+            // A little under the period, so a camera at exactly `fps` is not halved by jitter.
+            (900.0 / f64::from(fps)) as u64
+        } else {
+            u64::MAX
+        };
+        PhaseClock {
+            step,
+            phase,
+            duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
+            min_gap_ms,
+            started_ms: None,
+            last_offered_ms: None,
+        }
+    }
+
+    /// Notes a frame captured at `at_ms` (camera time); the phase's time left when it should be
+    /// offered to the preview, `None` when it comes too soon after the last one offered.
+    pub fn admit(&mut self, at_ms: u64) -> Option<u64> {
+        let started = *self.started_ms.get_or_insert(at_ms);
+        let remaining = self
+            .duration_ms
+            .saturating_sub(at_ms.saturating_sub(started));
+        let due = match self.last_offered_ms {
+            None => true,
+            Some(last) => at_ms < last || at_ms - last >= self.min_gap_ms,
+        };
+        if due && self.min_gap_ms != u64::MAX {
+            self.last_offered_ms = Some(at_ms);
+            Some(remaining)
+        } else {
+            None
+        }
+    }
+}
+
+struct Job {
+    image: RgbImage,
+    step: PreviewStep,
+    phase: PreviewPhase,
+    remaining_ms: u64,
+    seq: u64,
+}
+
+/// The preview worker's handle; cloning shares the worker.
+#[derive(Clone)]
+pub struct PreviewTap {
+    jobs: SyncSender<Job>,
+    seq: Arc<AtomicU64>,
+    fps: f32,
+}
+
+impl std::fmt::Debug for PreviewTap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreviewTap")
+            .field("fps", &self.fps)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PreviewTap {
+    /// Starts the worker; it sends [`KioskEvent::CameraFrame`] to `events` and ends when every
+    /// tap is dropped or nobody listens any more. `None` when the preview is off (`fps` 0).
+    pub fn spawn(
+        config: &PreviewConfig,
+        guide: GuideConfig,
+        events: Sender<KioskEvent>,
+    ) -> Result<Option<PreviewTap>, AppError> {
+        config.validate()?;
+        if config.fps <= 0.0 {
+            return Ok(None);
+        }
+        let detector = FaceDetector::new(DetectorConfig::default())?;
+        // One frame waiting at most: a slow worker skips frames instead of lagging behind.
+        let (jobs, queue) = sync_channel::<Job>(1);
+        let (width, quality) = (config.width, config.jpeg_quality);
+        std::thread::Builder::new()
+            .name("camera-preview".into())
+            .spawn(move || {
+                for job in queue {
+                    let frame = match render(&job.image, &detector, &guide, width, quality) {
+                        Ok(rendered) => PreviewFrame {
+                            step: job.step,
+                            phase: job.phase,
+                            remaining_ms: job.remaining_ms,
+                            seq: job.seq,
+                            ..rendered
+                        },
+                        Err(error) => {
+                            tracing::warn!(%error, "a preview frame could not be rendered");
+                            continue;
+                        }
+                    };
+                    if events.send(KioskEvent::CameraFrame(frame)).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(|error| {
+                AppError::Config(format!("cannot start the preview thread: {error}"))
+            })?;
+        Ok(Some(PreviewTap {
+            jobs,
+            seq: Arc::new(AtomicU64::new(0)),
+            fps: config.fps,
+        }))
+    }
+
+    pub fn fps(&self) -> f32 {
+        self.fps
+    }
+
+    /// Offers a frame; dropped when the worker is still busy with the previous one.
+    fn offer(&self, image: &RgbImage, clock: &mut PhaseClock, at_ms: u64) {
+        let Some(remaining_ms) = clock.admit(at_ms) else {
+            return;
+        };
+        let job = Job {
+            image: image.clone(),
+            step: clock.step,
+            phase: clock.phase,
+            remaining_ms,
+            seq: self.seq.fetch_add(1, Ordering::Relaxed),
+        };
+        match self.jobs.try_send(job) {
+            Ok(()) | Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {}
+        }
+    }
+}
+
+/// Scales a camera frame to `width`, finds the faces, judges the largest against the guide and
+/// encodes the JPEG. The step, phase, time and number are the caller's to fill in.
+pub fn render(
+    image: &RgbImage,
+    detector: &FaceDetector,
+    guide: &GuideConfig,
+    width: u32,
+    quality: u8,
+) -> Result<PreviewFrame, AppError> {
+    let (source_w, source_h) = image.dimensions();
+    if source_w < 8 || source_h < 8 {
+        return Err(AppError::Image(format!(
+            "the camera frame is only {source_w}×{source_h} px"
+        )));
+    }
+    let width = width.min(source_w);
+    let height = ((u64::from(source_h) * u64::from(width)) / u64::from(source_w)).max(1) as u32;
+    let small = image::imageops::resize(image, width, height, FilterType::Triangle);
+    let faces: Vec<FaceBox> = detector.detect_at_least(&small, guide.min_face_px(width) / 2.0)?;
+    let finding = judge_frame(&faces, (width, height), guide);
+    let largest = faces
+        .iter()
+        .copied()
+        .max_by(|a, b| a.width.total_cmp(&b.width));
+    let face = largest.map(|face| FaceFraction {
+        x: f64::from(face.x) / f64::from(width),
+        y: f64::from(face.y) / f64::from(height),
+        width: f64::from(face.width) / f64::from(width),
+        height: f64::from(face.height) / f64::from(height),
+    });
+    let in_guide = match finding {
+        FrameFinding::NoFace => None,
+        FrameFinding::InGuide(_) => Some(true),
+        _ => Some(false),
+    };
+    let mut jpeg = Vec::new();
+    JpegEncoder::new_with_quality(Cursor::new(&mut jpeg), quality)
+        .encode_image(&small)
+        .map_err(|error| AppError::Image(error.to_string()))?;
+    Ok(PreviewFrame {
+        step: PreviewStep::Liveness,
+        phase: PreviewPhase::Framing,
+        remaining_ms: 0,
+        seq: 0,
+        width,
+        height,
+        jpeg,
+        faces: faces.len(),
+        face,
+        in_guide,
+    })
+}
+
+/// A camera whose frames are also offered to the preview (when there is one).
+pub struct TapCamera<'a> {
+    camera: &'a mut dyn Camera,
+    tap: Option<&'a PreviewTap>,
+    pub clock: PhaseClock,
+}
+
+impl<'a> TapCamera<'a> {
+    pub fn new(camera: &'a mut dyn Camera, tap: Option<&'a PreviewTap>, clock: PhaseClock) -> Self {
+        TapCamera { camera, tap, clock }
+    }
+
+    /// Reads frames for the phase's duration (by the camera's frame rate: a real camera paces
+    /// it, a simulator that does not sleep passes it at once) and returns the last one. At least
+    /// one frame is read.
+    pub fn run_for(&mut self, duration: Duration) -> Result<Frame, DeviceError> {
+        let count = (duration.as_secs_f64() * f64::from(self.camera.frame_rate().max(0.0)))
+            .ceil()
+            .max(1.0) as u64;
+        let mut last = self.frame()?;
+        for _ in 1..count {
+            last = self.frame()?;
+        }
+        Ok(last)
+    }
+}
+
+impl Camera for TapCamera<'_> {
+    fn frame(&mut self) -> Result<Frame, DeviceError> {
+        let frame = self.camera.frame()?;
+        if let Some(tap) = self.tap {
+            tap.offer(&frame.image, &mut self.clock, frame.captured_at_ms);
+        }
+        Ok(frame)
+    }
+
+    fn frame_rate(&self) -> f32 {
+        self.camera.frame_rate()
+    }
+}
+
+#[cfg(test)]
+mod tests;
