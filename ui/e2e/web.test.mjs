@@ -424,8 +424,10 @@ for (const orientation of ORIENTATIONS) {
       const digitSize = await page.$eval('#digits', (el) => parseFloat(getComputedStyle(el).fontSize));
       assert.ok(digitSize >= 96, `digits are ${digitSize}px`);
       assert.ok(await page.$('img#camera-preview'), 'camera preview slot');
-      // no camera frame yet: the digits mean recording (a kiosk without the preview)
-      assert.ok(await page.$('.recording__dot'), 'recording without camera frames');
+      // no camera frame yet: the digits wait for the first (not recording), then, none coming, mean
+      // recording (a kiosk without the preview)
+      assert.equal(await page.$('.recording__dot'), null, 'not recording before the first frame');
+      await page.waitForSelector('.recording__dot', { timeout: 5000 });
       await check('liveness');
 
       // The lead-in: the live picture with a green face box, the digits spoken, not recording.

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EVENTS } from '../src/api';
 import { CandidateScreen } from '../src/candidate/CandidateApp';
 import { faceRect, faceState, secondsLeft, STALE_MS } from '../src/candidate/cameraFeed';
+import { FIRST_FRAME_GRACE_MS } from '../src/candidate/Liveness';
 import { prompts, type AudioElementLike } from '../src/prompts';
 import type { CameraFrame, Locale, View } from '../src/types';
 import { $, $$, clearMocks, fakeActions, fixture, flush, mockCommands, mount, text, unmount, waitFor } from './helpers';
@@ -346,7 +347,7 @@ describe('the digits: lead-in, then recording', () => {
     expect(Number($('.ring__bar', root).style.strokeDashoffset)).toBeCloseTo(length * 0.9, 1);
   });
 
-  it('without camera frames for this challenge: recording from the start, as before', async () => {
+  it('without camera frames for this challenge: waits for the first one, then records as before', async () => {
     const { root, show } = switchable(view('view-liveness.json'));
     await send(frame({ phase: 'recording', remainingMs: 1000 }));
     await waitFor(() => root.querySelector('[data-phase="recording"]') !== null, 'recording');
@@ -354,15 +355,20 @@ describe('the digits: lead-in, then recording', () => {
     // the next attempt: the frames of the earlier challenge do not count for this one
     show(view('view-liveness.json', { attempt: 2, challenge: { digits: '5093', seconds: 5 } }));
     await flush();
+    // first the digits wait for their first frame: not recording yet
+    expect($('[data-testid="challenge"]', root).dataset.phase).toBe('waiting');
+    expect(root.querySelector('.recording__dot')).toBeNull();
+    expect(root.querySelector('.ring')).toBeNull();
+    // the picture itself is still the camera's
+    expect(shown()).not.toBeNull();
+    // none came within the grace: a kiosk without the preview records from the view's seconds
+    await waitFor(() => root.querySelector('.recording__dot') !== null, 'recording after the grace', FIRST_FRAME_GRACE_MS + 1000);
     expect($('[data-testid="challenge"]', root).dataset.phase).toBeUndefined();
-    expect(root.querySelector('.recording__dot')).not.toBeNull();
     expect(root.querySelector('#lead-in')).toBeNull();
     expect($('.ring__value', root).textContent).toBe('5');
     expect($('.ring__bar', root).classList.contains('ring__bar--live')).toBe(false);
     expect($('.ring__bar', root).getAttribute('style')).toContain('animation-duration: 5s');
     expect(figure().classList.contains('is-recording')).toBe(true);
-    // the picture itself is still the camera's
-    expect(shown()).not.toBeNull();
     // its first frame takes over
     await send(frame({ seq: 90, remainingMs: 2000 }));
     await waitFor(() => $('[data-testid="challenge"]', root).dataset.phase === 'leadIn', 'the lead-in');

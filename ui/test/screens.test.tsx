@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { act } from 'preact/test-utils';
 import { CandidateScreen, type DeviceMap } from '../src/candidate/CandidateApp';
+import { FIRST_FRAME_GRACE_MS } from '../src/candidate/Liveness';
 import { Progress, progressIndex } from '../src/candidate/Shell';
 import type { Documents, View } from '../src/types';
 import { $, $$, clearMocks, click, fakeActions, fixture, flush, mockCommands, mount, text, unmount, waitFor } from './helpers';
@@ -95,6 +96,11 @@ describe('liveness', () => {
     const { root } = screen(view('view-liveness.json'));
     expect($$('#digits .digits__digit', root).map((d) => d.textContent)).toEqual(['4', '8', '2', '1']);
     expect($('#digits', root).getAttribute('aria-label')).toBe('需要朗读的数字：4 8 2 1');
+    // no camera frame comes (a kiosk without the preview): after the grace, the timed recording
+    expect(root.querySelector('.recording__dot')).toBeNull();
+    act(() => {
+      vi.advanceTimersByTime(FIRST_FRAME_GRACE_MS);
+    });
     expect(root.querySelector('.recording__dot')).not.toBeNull();
     expect($('.ring__value', root).textContent).toBe('4');
     expect($('.ring__bar', root).getAttribute('style')).toContain('animation-duration: 4s');

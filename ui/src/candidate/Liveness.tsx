@@ -41,6 +41,9 @@ export function CountdownRing(props: { seconds: number; left: number; label: str
   );
 }
 
+/** How long new digits wait for their first camera frame before showing the timed recording. */
+export const FIRST_FRAME_GRACE_MS = 1500;
+
 export function Liveness(props: { view: View; actions: CandidateActions; busy: Busy }) {
   const { t, locale } = useI18n();
   const { view } = props;
@@ -50,8 +53,18 @@ export function Liveness(props: { view: View; actions: CandidateActions; busy: B
   // The camera frames say whether the digits are in their lead-in or the clip records. Without one
   // for this challenge (an older kiosk), the digits on screen mean the clip records, as before.
   const live = challenge && feed.latest && feed.latest.phase !== 'framing' ? feed.latest : null;
-  const phase = live ? live.phase : null;
-  const left = useCountdown(challenge && !live ? challenge.seconds : null, challengeKey);
+  // The step's view arrives before the first camera frame of its lead-in (the frame still has to
+  // be scaled, searched for faces and encoded): for FIRST_FRAME_GRACE_MS the digits wait for it,
+  // not recording; only a kiosk without the preview then shows the timed recording.
+  const [graceOver, setGraceOver] = useState<string | null>(null);
+  useEffect(() => {
+    if (!challengeKey) return;
+    const timer = setTimeout(() => setGraceOver(challengeKey), FIRST_FRAME_GRACE_MS);
+    return () => clearTimeout(timer);
+  }, [challengeKey]);
+  const waiting = challenge !== null && !live && graceOver !== challengeKey;
+  const phase = live ? live.phase : waiting ? 'waiting' : null;
+  const left = useCountdown(challenge && !live && !waiting ? challenge.seconds : null, challengeKey);
   const failed = view.lastReason !== null && !challenge;
 
   const [muted, setMuted] = useState(prompts.muted);
@@ -73,7 +86,7 @@ export function Liveness(props: { view: View; actions: CandidateActions; busy: B
 
   let panel;
   if (challenge) {
-    const leadIn = live !== null && live.phase === 'leadIn';
+    const leadIn = (live !== null && live.phase === 'leadIn') || waiting;
     const ringLeft = live ? secondsLeft(live.remainingMs) : (left ?? challenge.seconds);
     panel = (
       <div class={`digits-panel ${leadIn ? 'digits-panel--lead-in' : ''}`} data-testid="challenge" data-phase={phase ?? undefined}>
@@ -102,7 +115,7 @@ export function Liveness(props: { view: View; actions: CandidateActions; busy: B
             </span>
           ))}
         </p>
-        {leadIn ? (
+        {waiting ? null : leadIn && live ? (
           <p class="lead-in__start" id="lead-in-start">
             {t('liveness.startsIn', { n: secondsLeft(live.remainingMs) })}
           </p>
