@@ -58,6 +58,25 @@ describe('the kiosk app in a real window', () => {
     // Card read, digits clip and photo run in the kiosk; the screens follow its events.
     await driver.waitFor('[data-screen="idcard"], #digits, [data-screen="pledge"]', { timeoutMs: 30000 });
     await screenshot('card-or-digits');
+
+    // The digits' lead-in: the live preview from the camera driver with the face box, the
+    // digits shown (and spoken), not recording yet.
+    await driver.waitFor('[data-phase="leadIn"] #lead-in', { timeoutMs: 60000 });
+    await driver.waitFor('img#camera-preview[src^="data:image/jpeg"]');
+    await driver.waitFor('#face-box.face-box--ok');
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const leadInFps = Number(await driver.execute('return document.querySelector("figure.camera").dataset.fps'));
+    await screenshot('liveness-lead-in');
+    await driver.waitFor('[data-phase="recording"] .recording__dot', { timeoutMs: 15000 });
+    const recordingFps = Number(await driver.execute('return document.querySelector("figure.camera").dataset.fps'));
+    await screenshot('liveness-recording');
+    console.log(`# preview rate in the real window: lead-in ${leadInFps} fps, recording ${recordingFps} fps`);
+    assert.ok(leadInFps >= 14, `the preview ran at ${leadInFps} fps in the lead-in`);
+
+    // The photo: the preview with the "hold still" countdown, then the picture is taken.
+    await driver.waitFor('[data-screen="photo"] #photo-countdown', { timeoutMs: 30000 });
+    await driver.waitFor('#face-box');
+    await screenshot('photo-countdown');
     await driver.waitFor('[data-screen="pledge"] .declaration__item', { timeoutMs: 90000 });
     await screenshot('pledge');
     for (const item of await driver.findAll('.declaration__item [data-value="false"]')) {

@@ -112,11 +112,14 @@ impl Camera for SwitchableCamera {
 }
 
 /// The simulated camera for one candidate: their demo photo in front of the blue screen, framed
-/// as the photo guide asks, as still 640×480 frames.
+/// as the photo guide asks, as still 640×480 frames at 30 a second (a webcam's rate) — in real time for the
+/// interactive desk (the preview, the lead-in and the photo countdown last as long as on a real
+/// kiosk), at full speed for the scripted demo.
 fn live_camera(
     verifier: &FaceVerifier,
     assets: &Path,
     photo: &str,
+    realtime: bool,
 ) -> Result<Box<dyn Camera>, AppError> {
     let path = assets.join("demo").join(photo);
     let bytes = std::fs::read(&path).map_err(|error| {
@@ -130,7 +133,9 @@ fn live_camera(
         synthetic::FRAME,
         synthetic::ID_BLUE,
     )?;
-    Ok(Box::new(SimCamera::from_images(vec![frame], 15.0)?))
+    Ok(Box::new(
+        SimCamera::from_images(vec![frame], 30.0)?.realtime(realtime),
+    ))
 }
 
 /// Prepares `store` for the demo: the demo roster, a serial block per demo district and the demo
@@ -230,6 +235,7 @@ pub fn run(
         &verifier,
         assets,
         "candidate-a-live.jpg",
+        false,
     )?)));
     let reader = DemoReader::start(&sim.join("cards.json"), config.drivers.id_card.sim_baud)?;
     out(&format!(
@@ -275,7 +281,7 @@ pub fn run(
     let begin = |kiosk: &mut Kiosk, out: &mut dyn FnMut(&str), title: &str, live_photo: &str| {
         out("");
         out(title);
-        camera.switch_to(live_camera(&verifier, assets, live_photo)?);
+        camera.switch_to(live_camera(&verifier, assets, live_photo, false)?);
         kiosk.start_session()?;
         let consent = Input::ConsentGiven {
             version: consent.clone(),
@@ -553,7 +559,7 @@ impl zk_drivers::IdCardReader for DemoReader {
                 .find(|(number, _)| *number == card.number.trim())
                 .map(|(_, photo)| *photo);
             if let Some(photo) = photo {
-                match live_camera(&self.verifier, &self.assets, photo) {
+                match live_camera(&self.verifier, &self.assets, photo, true) {
                     Ok(camera) => self.camera.switch_to(camera),
                     Err(error) => tracing::warn!("demo camera: {error}"),
                 }
@@ -592,6 +598,7 @@ pub fn open_desk(
         &verifier,
         assets,
         DEMO_LIVE_PHOTOS[0].1,
+        true,
     )?)));
     let cards = sim.join("cards.json");
     let baud = config.drivers.id_card.sim_baud;
@@ -608,7 +615,7 @@ pub fn open_desk(
     let devices = Devices {
         reader: Box::new(reader),
         camera: Box::new(camera),
-        microphone: Box::new(SimMicrophone::from_file(&sim.join("digits.wav"))?),
+        microphone: Box::new(SimMicrophone::from_file(&sim.join("digits.wav"))?.realtime(true)),
         signature_pad: Box::new(pad),
         touch_signature: Some(touch.clone()),
     };
