@@ -550,3 +550,98 @@ fn the_digit_check_fails_another_reading_and_its_own_failure_does_not_block() {
     );
     assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), asked);
 }
+
+/// The confusion table of the whole step on every committed reading: a live reading (the mouth
+/// moves with that voice) against three attacks — a photo held up while someone reads, a face
+/// mouthing another reading (a dubbed video), and a silent face. Printed for the closing note
+/// (`--nocapture`); every live reading must pass and no attack may.
+#[test]
+fn confusion_on_every_fixture_reading() {
+    let mut matcher = matcher();
+    let id = zk_vision::eval::chip_photo(
+        &verifier(),
+        &decode_image(&std::fs::read(faces_dir().join("Barack_Obama/1.jpg")).unwrap()).unwrap(),
+    )
+    .unwrap();
+    let dir = repo_root().join("tests/fixtures/speech");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".wav"))
+        .collect();
+    names.sort();
+    assert_eq!(
+        names.len(),
+        8,
+        "the 8 readings of scripts/make-speech-fixtures.sh"
+    );
+    let silence = AudioClip {
+        sample_rate: 16_000,
+        samples: vec![0; 16_000 * SECS],
+    };
+    let label = |verdict: &Verdict| match verdict.decision {
+        Decision::Pass => "PASS".to_string(),
+        Decision::Fail(reason) => format!("fail {}", reason.code()),
+        Decision::Review(reason) => format!("review {}", reason.code()),
+    };
+    let mut live_passed = 0;
+    let mut attacks_passed = Vec::new();
+    println!("| reading | live | photo held up | other reading mouthed | silent face |");
+    println!("|---|---|---|---|---|");
+    for (index, name) in names.iter().enumerate() {
+        let digits: Vec<u8> = name
+            .trim_end_matches(".wav")
+            .split('-')
+            .nth(1)
+            .unwrap()
+            .bytes()
+            .map(|b| b - b'0')
+            .collect();
+        let reading = speech(name);
+        let other = speech(&names[(index + 3) % names.len()]);
+        let cases = [
+            (
+                "live",
+                talking_frames("Barack_Obama/2.jpg", &opening(&reading, FRAMES)),
+                reading.clone(),
+            ),
+            (
+                "photo",
+                talking_frames("Barack_Obama/2.jpg", &vec![0.05; FRAMES]),
+                reading.clone(),
+            ),
+            (
+                "dubbed",
+                talking_frames("Barack_Obama/2.jpg", &opening(&other, FRAMES)),
+                reading.clone(),
+            ),
+            (
+                "silent",
+                talking_frames("Barack_Obama/2.jpg", &opening(&reading, FRAMES)),
+                silence.clone(),
+            ),
+        ];
+        let mut row = vec![name.trim_end_matches(".wav").to_string()];
+        for (case, frames, audio) in cases {
+            let (verdict, _) = liveness_step(&mut matcher, frames, &audio, &digits, Some(&id));
+            if case == "live" {
+                live_passed += usize::from(verdict.decision == Decision::Pass);
+            } else if verdict.decision == Decision::Pass {
+                attacks_passed.push(format!("{name} {case}"));
+            }
+            let rho = verdict
+                .scores
+                .iter()
+                .find(|score| score.name == "lip_sync")
+                .map_or("-".to_string(), |score| format!("{:.2}", score.value));
+            row.push(format!("{} (ρ {rho})", label(&verdict)));
+        }
+        println!("| {} |", row.join(" | "));
+    }
+    println!("live readings passed: {live_passed}/8; attacks passed: {attacks_passed:?}");
+    assert_eq!(live_passed, 8, "every live reading passes");
+    assert!(
+        attacks_passed.is_empty(),
+        "attacks passed: {attacks_passed:?}"
+    );
+}
