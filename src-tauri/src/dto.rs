@@ -296,6 +296,44 @@ pub struct ReviewDto {
     pub scores: Vec<ScoreDto>,
     pub reasons: Vec<ReasonDto>,
     pub images: ReviewImagesDto,
+    /// The card and the registration side by side (null before the card was read).
+    pub identity: Option<IdentityDto>,
+}
+
+/// `Review.identity`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdentityDto {
+    pub card: PersonDto,
+    pub registration: Option<PersonDto>,
+    /// Middle hidden: `4201**********1234`.
+    pub id_number: String,
+    pub registration_id: Option<String>,
+}
+
+/// Name, sex (`male` | `female` | `unknown` | `unspecified`) and birth date (`YYYY-MM-DD`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PersonDto {
+    pub name: String,
+    pub sex: String,
+    pub birth_date: String,
+}
+
+impl From<&zk_app::PersonFacts> for PersonDto {
+    fn from(facts: &zk_app::PersonFacts) -> PersonDto {
+        PersonDto {
+            name: facts.name.clone(),
+            sex: match facts.sex {
+                zk_domain::Sex::Male => "male",
+                zk_domain::Sex::Female => "female",
+                zk_domain::Sex::Unknown => "unknown",
+                zk_domain::Sex::Unspecified => "unspecified",
+            }
+            .to_owned(),
+            birth_date: facts.birth_date.format("%Y-%m-%d").to_string(),
+        }
+    }
 }
 
 impl From<&ReviewCase> for ReviewDto {
@@ -331,6 +369,12 @@ impl From<&ReviewCase> for ReviewDto {
             }
         }
         ReviewDto {
+            identity: case.identity.as_ref().map(|identity| IdentityDto {
+                card: PersonDto::from(&identity.card),
+                registration: identity.registration.as_ref().map(PersonDto::from),
+                id_number: identity.id_number_masked.clone(),
+                registration_id: identity.registration_id.clone(),
+            }),
             step: step_name(case.step).to_owned(),
             reason: case.reason.map(ReasonDto::from),
             attempt: last.map_or(0, |outcome| outcome.attempt),

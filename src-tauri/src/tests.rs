@@ -375,6 +375,18 @@ fn a_name_mismatch_waits_for_staff_who_review_and_reject_it() {
     assert_eq!(case["step"], "idCard");
     assert_eq!(case["reason"]["code"], "roster.name_differs");
     assert!(case["images"]["idPhoto"].is_string());
+    // The reviewer sees both names side by side, and the card number only masked.
+    let identity = &case["identity"];
+    let card_name = identity["card"]["name"].as_str().unwrap();
+    let registered = identity["registration"]["name"].as_str().unwrap();
+    assert!(
+        !card_name.is_empty() && !registered.is_empty(),
+        "{identity}"
+    );
+    assert_ne!(card_name, registered, "{identity}");
+    let masked = identity["idNumber"].as_str().unwrap();
+    assert_eq!(masked.len(), 18, "{masked}");
+    assert_eq!(masked.chars().filter(|c| *c == '*').count(), 10, "{masked}");
     // A decision needs a note.
     let bare = call(
         webview,

@@ -132,6 +132,71 @@ pub struct ReviewCase {
     pub reason: Option<ReasonCode>,
     pub attempts: Vec<zk_domain::StepOutcome>,
     pub images: SessionImages,
+    /// The card and the registration side by side, once the card was read.
+    pub identity: Option<ReviewIdentity>,
+}
+
+/// What the card says and what the candidate registered, for a reviewer deciding a mismatch.
+#[derive(Clone, PartialEq)]
+pub struct ReviewIdentity {
+    pub card: PersonFacts,
+    pub registration: Option<PersonFacts>,
+    /// The card number with its middle hidden (the reviewer has the card in hand).
+    pub id_number_masked: String,
+    pub registration_id: Option<String>,
+}
+
+/// Name, sex and birth date as one document gives them.
+#[derive(Clone, PartialEq)]
+pub struct PersonFacts {
+    pub name: String,
+    pub sex: zk_domain::Sex,
+    pub birth_date: zk_domain::Date,
+}
+
+impl std::fmt::Debug for ReviewIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Personal data: never in logs.
+        f.debug_struct("ReviewIdentity")
+            .field("registration", &self.registration.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Keeps the first 4 and last 4 characters: 4201**********1234.
+pub fn mask_id_number(number: &str) -> String {
+    let chars: Vec<char> = number.trim().chars().collect();
+    if chars.len() <= 8 {
+        return "*".repeat(chars.len());
+    }
+    let hidden = chars.len() - 8;
+    chars[..4]
+        .iter()
+        .chain(std::iter::repeat_n(&'*', hidden))
+        .chain(chars[chars.len() - 4..].iter())
+        .collect()
+}
+
+impl ReviewIdentity {
+    fn of(
+        card: &zk_domain::IdCard,
+        registration: Option<&zk_domain::Registration>,
+    ) -> ReviewIdentity {
+        ReviewIdentity {
+            card: PersonFacts {
+                name: card.name.expose().to_owned(),
+                sex: card.sex,
+                birth_date: card.birth_date,
+            },
+            registration: registration.map(|registration| PersonFacts {
+                name: registration.name.expose().to_owned(),
+                sex: registration.sex,
+                birth_date: registration.birth_date,
+            }),
+            id_number_masked: mask_id_number(&card.number),
+            registration_id: registration.map(|registration| registration.registration_id.clone()),
+        }
+    }
 }
 
 /// The desk's state for the staff console.
@@ -484,11 +549,16 @@ impl Kiosk {
             .filter(|outcome| outcome.step == *step)
             .cloned()
             .collect();
+        let identity = session
+            .machine
+            .card()
+            .map(|card| ReviewIdentity::of(card, session.machine.registration()));
         Ok(Some(ReviewCase {
             step: *step,
             reason: *reason,
             attempts,
             images: self.session_images(),
+            identity,
         }))
     }
 
@@ -1044,5 +1114,19 @@ impl Kiosk {
             image: Some(image),
             strokes: Some(strokes_id),
         })
+    }
+}
+
+#[cfg(test)]
+mod mask_tests {
+    use super::mask_id_number;
+
+    #[test]
+    fn id_numbers_are_masked_in_the_middle() {
+        assert_eq!(mask_id_number("42010619980314341X"), "4201**********341X");
+        assert_eq!(mask_id_number(" 810000199001011234 "), "8100**********1234");
+        assert_eq!(mask_id_number("ABC123456789012"), "ABC1*******9012");
+        assert_eq!(mask_id_number("12345678"), "********");
+        assert_eq!(mask_id_number(""), "");
     }
 }

@@ -23,7 +23,10 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{AppConfig, FlowSettings, MatcherConfig};
 pub use consent::{ConsentText, DeclarationItem, PledgeDocuments};
 pub use error::AppError;
-pub use kiosk::{DeskStatus, Devices, Kiosk, KioskEvent, ReviewCase, SessionImages};
+pub use kiosk::{
+    mask_id_number, DeskStatus, Devices, Kiosk, KioskEvent, PersonFacts, ReviewCase,
+    ReviewIdentity, SessionImages,
+};
 pub use matcher::{open_matcher, FaceMatcher, SimFaceMatcher, SimScores, VisionFaceMatcher};
 pub use preview::{PreviewConfig, PreviewFrame, PreviewPhase, PreviewStep};
 pub use retention::{PurgeReport, RetentionConfig};
