@@ -1,8 +1,8 @@
 // Layout tests of the built UI (ui/dist) in Debian's headless Chromium, with the Tauri IPC mocked
 // through @tauri-apps/api/mocks (e2e/browser/backend.js). Files are served with page.route: no
 // server, no port. Walks a whole candidate and the staff review in portrait (1080×1920) and
-// landscape (1920×1080), checks the layout rules on every screen and saves a screenshot of each
-// to test-results/screens/.
+// landscape (1920×1080), checks the layout rules on every screen (the review's identity section
+// included) and saves a screenshot of each to test-results/screens/.
 //
 // Run: npm run test:web (builds first). Needs /usr/bin/chromium (apt-get install -y chromium) or
 // CHROMIUM_PATH; a missing browser is a failure, never a skip.
@@ -204,7 +204,48 @@ const KEY_TEXT = [
   '.stats dt',
   '.score__numbers',
   '.field label',
+  '.identity thead th',
+  '.identity tbody th',
+  '.identity tbody td',
+  '.identity__differs',
+  '.identity dt',
+  '.identity dd',
 ];
+
+/** The identity section of the review: its rows, markers, and whether everything fits its cell. */
+function identityReport() {
+  const section = document.querySelector('[data-testid="identity"]');
+  if (!section) return null;
+  const table = section.querySelector('table');
+  const panel = section.closest('.panel').getBoundingClientRect();
+  const box = section.getBoundingClientRect();
+  const cells = [...section.querySelectorAll('th, td, dt, dd')];
+  return {
+    rows: [...section.querySelectorAll('tbody tr')].map((tr) => ({
+      field: tr.dataset.field,
+      differs: tr.dataset.differs,
+      // what shows, and what a screen reader reads (the visually hidden text added)
+      marker: (() => {
+        const m = tr.querySelector('[data-testid="differs"]');
+        return m ? [...m.childNodes].filter((n) => !n.classList?.contains('visually-hidden')).map((n) => n.textContent).join('').trim() : null;
+      })(),
+      label: tr.querySelector('[data-testid="differs"]')?.textContent.trim() ?? null,
+      icon: tr.querySelector('[data-testid="differs"] svg') !== null,
+      background: getComputedStyle(tr.querySelector('td')).backgroundColor,
+      cells: [...tr.querySelectorAll('td')].map((td) => td.innerText.trim()),
+    })),
+    numbers: [...section.querySelectorAll('dd')].map((dd) => dd.innerText.trim()),
+    insidePanel: box.left >= panel.left - 0.5 && box.right <= panel.right + 0.5,
+    tableFits: table.scrollWidth <= table.clientWidth + 1,
+    clipped: cells.filter((el) => el.scrollWidth > el.clientWidth + 1).map((el) => el.innerText.trim()),
+    // the marker stays on the header's line or wraps whole, never cut
+    markerFits: [...section.querySelectorAll('[data-testid="differs"]')].every((m) => {
+      const r = m.getBoundingClientRect();
+      const th = m.closest('th').getBoundingClientRect();
+      return r.left >= th.left - 0.5 && r.right <= th.right + 0.5;
+    }),
+  };
+}
 
 /** Where the face box is against where the face is in the mirrored, cover-scaled picture. */
 function faceBoxGeometry([width, height, face]) {
@@ -612,6 +653,25 @@ for (const orientation of ORIENTATIONS) {
       assert.equal(await page.$$eval('.score', (els) => els.length), 5);
       await check('staff-console');
 
+      // the card against the registration: the name differs (icon and word), sex and birth date agree
+      const identity = await page.evaluate(identityReport);
+      assert.ok(identity, 'the review shows the identity section');
+      assert.deepEqual(
+        identity.rows.map(({ field, differs, marker, icon, cells }) => ({ field, differs, marker, icon, cells })),
+        [
+          { field: 'name', differs: 'true', marker: '不一致', icon: true, cells: ['张伟', '张玮'] },
+          { field: 'sex', differs: 'false', marker: null, icon: false, cells: ['男', '男'] },
+          { field: 'birthDate', differs: 'false', marker: null, icon: false, cells: ['1998年3月14日', '1998年3月14日'] },
+        ],
+      );
+      assert.equal(identity.rows[0].label, '不一致：身份证与报名信息不同');
+      assert.notEqual(identity.rows[0].background, identity.rows[1].background, 'the differing row is tinted too');
+      assert.deepEqual(identity.numbers, ['4201**********3416', '2027420100123']);
+      assert.ok(identity.insidePanel && identity.tableFits && identity.markerFits, JSON.stringify(identity));
+      assert.deepEqual(identity.clipped, [], 'no identity cell cuts its text');
+      await page.$eval('[data-testid="identity"]', (el) => el.scrollIntoView({ block: 'center' }));
+      await check('staff-review-identity');
+
       await page.click('#review-decision-submit');
       await page.waitForSelector('#review-decision-note[aria-invalid="true"]');
       await page.fill('#review-decision-note', 'Compared the card photo and the candidate in person.');
@@ -627,6 +687,41 @@ for (const orientation of ORIENTATIONS) {
       await page.waitForSelector('[role="dialog"] #live-decision-note');
       await check('staff-approve-dialog');
       await page.keyboard.press('Escape');
+
+      // in English, a card with no registration found: said in the registration column, nothing marked
+      await kiosk((r) => window.__kiosk.setReview(r), {
+        ...(await page.evaluate(() => window.__FIXTURES__['review.json'])),
+        identity: { card: { name: '张伟', sex: 'unspecified', birthDate: '1998-03-14' }, registration: null, idNumber: '4201**********3416', registrationId: null },
+      });
+      await page.click('#lang-toggle');
+      await page.click('#review-refresh');
+      await page.waitForSelector('[data-testid="no-registration"]');
+      const missing = await page.evaluate(identityReport);
+      assert.deepEqual(
+        missing.rows.map(({ field, differs, marker, cells }) => ({ field, differs, marker, cells })),
+        [
+          { field: 'name', differs: 'false', marker: null, cells: ['张伟', 'No registration found'] },
+          { field: 'sex', differs: 'false', marker: null, cells: ['Not stated'] },
+          { field: 'birthDate', differs: 'false', marker: null, cells: ['14 Mar 1998'] },
+        ],
+      );
+      assert.deepEqual(missing.numbers, ['4201**********3416', 'None']);
+      assert.ok(missing.insidePanel && missing.tableFits, JSON.stringify(missing));
+      assert.deepEqual(missing.clipped, [], 'no identity cell cuts its text');
+      await page.$eval('[data-testid="identity"]', (el) => el.scrollIntoView({ block: 'center' }));
+      await check('staff-review-no-registration-en');
+
+      // the differing name in English too
+      await kiosk(() => window.__kiosk.setReview(null));
+      await page.click('#review-refresh');
+      await page.waitForSelector('[data-testid="identity"] [data-testid="differs"]');
+      const english = await page.evaluate(identityReport);
+      assert.equal(english.rows[0].marker, 'Differs');
+      assert.equal(english.rows[0].label, 'Differs: the ID card and the registration do not match');
+      assert.deepEqual(english.rows[2].cells, ['14 Mar 1998', '14 Mar 1998']);
+      assert.deepEqual(english.clipped, []);
+      await check('staff-review-identity-en');
+      await page.click('#lang-toggle');
 
       await page.click('#back-to-kiosk');
       await page.waitForSelector('[data-route="candidate"]');

@@ -35,3 +35,22 @@ export function formatTimestamp(value: number | string, locale: string): string 
 export function formatClock(date: Date, locale: string): string {
   return date.toLocaleTimeString(locale === 'zh-CN' ? 'zh-CN' : 'en-GB', { hour12: false });
 }
+
+/**
+ * A calendar date (`YYYY-MM-DD`, a birth date) for staff, like the other dates of the console
+ * (zh-CN / en-GB): `1998年3月14日`, `14 Mar 1998`. Read as a calendar day (UTC), so no time zone
+ * moves it; anything else (or an impossible day) is shown as it came.
+ */
+export function formatDate(value: string, locale: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value.trim());
+  if (!m) return value;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return value;
+  return date.toLocaleDateString(locale === 'zh-CN' ? 'zh-CN' : 'en-GB', {
+    timeZone: 'UTC',
+    year: 'numeric',
+    month: locale === 'zh-CN' ? 'long' : 'short',
+    day: 'numeric',
+  });
+}

@@ -101,6 +101,29 @@ export interface Review {
   scores: Score[];
   reasons: Reason[];
   images: { idPhoto: string | null; liveFrame: string | null; registrationPhoto: string | null };
+  /** The card and the registration side by side; null before the card was read. */
+  identity: Identity | null;
+}
+
+/** As Rust sends it (`zk_domain::Sex`); the UI shows any other value as it came. */
+export type Sex = 'male' | 'female' | 'unknown' | 'unspecified';
+
+/** Name, sex and birth date, from the ID card or from the registration. */
+export interface PersonFacts {
+  name: string;
+  sex: Sex;
+  /** `YYYY-MM-DD`. */
+  birthDate: string;
+}
+
+/** `Review.identity`. */
+export interface Identity {
+  card: PersonFacts;
+  /** null: no registration was found for the card. */
+  registration: PersonFacts | null;
+  /** The card number with its middle masked: `4201**********3416`. */
+  idNumber: string;
+  registrationId: string | null;
 }
 
 export interface ArtefactImage {

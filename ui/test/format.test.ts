@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatScore, formatTimestamp, groupAdmissionNumber } from '../src/format';
+import { formatDate, formatScore, formatTimestamp, groupAdmissionNumber } from '../src/format';
 
 describe('admission number grouping', () => {
   it('splits the 12 digits as city, county, sitting, serial', () => {
@@ -32,5 +32,21 @@ describe('scores and times', () => {
     expect(a).toBe(formatTimestamp(new Date(ms).toISOString(), 'en'));
     expect(a).toMatch(/2027/);
     expect(formatTimestamp('not a date', 'en')).toBe('not a date');
+  });
+});
+
+describe('calendar dates', () => {
+  it('formats YYYY-MM-DD like the other staff dates, per locale, without a time zone shift', () => {
+    expect(formatDate('1998-03-14', 'zh-CN')).toBe('1998年3月14日');
+    expect(formatDate('1998-03-14', 'en')).toBe('14 Mar 1998');
+    expect(formatDate('2000-01-01', 'en')).toBe('1 Jan 2000');
+    expect(formatDate('1999-12-31', 'zh-CN')).toBe('1999年12月31日');
+  });
+
+  it('shows anything that is not a real calendar day as it came', () => {
+    expect(formatDate('1998-02-30', 'en')).toBe('1998-02-30');
+    expect(formatDate('0098-03-14', 'en')).toBe('0098-03-14');
+    expect(formatDate('14/03/1998', 'zh-CN')).toBe('14/03/1998');
+    expect(formatDate('', 'en')).toBe('');
   });
 });

@@ -14,6 +14,8 @@ const state = {
   calls: [],
   pending: new Map(),
   failNext: new Map(),
+  /** What `review` answers; null: the fixture (review.json). */
+  review: null,
 };
 
 function settle(name) {
@@ -77,7 +79,7 @@ const handlers = {
   staff_sign_in: () => fixture('staff.json'),
   staff_sign_out: () => null,
   desk_status: () => fixture('desk-status.json'),
-  review: () => fixture('review.json'),
+  review: () => (state.review ? clone(state.review) : fixture('review.json')),
   staff_command: ({ command }) => state.view,
 };
 
@@ -109,6 +111,10 @@ window.__kiosk = {
     state.pending.delete(name);
     state.view = view;
     pending.resolve(view);
+  },
+  /** Answers `review` with this (null: the fixture again); the console shows it on its next refresh. */
+  setReview(review) {
+    state.review = review;
   },
   failNext(cmd, error) {
     state.failNext.set(cmd, error);

@@ -1,5 +1,5 @@
 // The staff console's panels: desk status, the candidate's live step with the staff commands, and
-// the manual review with its evidence.
+// the manual review with its evidence (photos, the card against the registration, scores, reasons).
 
 import { useState } from 'preact/hooks';
 import { ArtefactImage, Button, Icon, Modal } from '../components';
@@ -7,6 +7,7 @@ import { formatScore, formatTimestamp, groupAdmissionNumber } from '../format';
 import { useI18n } from '../i18n';
 import type { DeskStatus, Reason, Review, Score, StaffCommand, SyncProgressEvent, View } from '../types';
 import { DecisionForm, uniqueReasons, type DecisionKind } from './Decision';
+import { IdentitySection } from './Identity';
 
 export const LOW_SERIALS = 50;
 
@@ -294,6 +295,7 @@ export function ReviewPanel(props: {
               </figure>
             ))}
           </div>
+          <IdentitySection identity={review.identity} />
           <div class="review-detail">
             <div>
               <h3 class="panel__sub">{t('staff.review.scores')}</h3>
