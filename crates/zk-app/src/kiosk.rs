@@ -987,7 +987,13 @@ impl Kiosk {
         let duration = Duration::from_secs(u64::from(secs));
         // The lead-in: the digits show (and the screen speaks them) with the live preview;
         // the clip starts after it, so the kiosk's own voice is never recorded.
-        let lead_in = self.preview_config.lead_in(challenge.digits().len());
+        // Only for someone watching: without a subscriber (tests, the scripted demo, the CLI)
+        // the clip records at once.
+        let lead_in = if self.preview.is_some() {
+            self.preview_config.lead_in(challenge.digits().len())
+        } else {
+            Duration::ZERO
+        };
         if !lead_in.is_zero() {
             let clock = PhaseClock::new(PreviewStep::Liveness, PreviewPhase::LeadIn, lead_in, fps);
             let mut camera =
@@ -1034,8 +1040,13 @@ impl Kiosk {
 
     fn capture_photo(&mut self, compare_face: bool) -> Result<Input, AppError> {
         self.announce_step();
-        // The framing countdown: the live preview, then the photo is the last frame.
-        let countdown = self.preview_config.photo_countdown();
+        // The framing countdown: the live preview, then the photo is the last frame (without a
+        // subscriber, at once).
+        let countdown = if self.preview.is_some() {
+            self.preview_config.photo_countdown()
+        } else {
+            Duration::ZERO
+        };
         let clock = PhaseClock::new(
             PreviewStep::Photo,
             PreviewPhase::Framing,
