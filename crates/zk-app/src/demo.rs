@@ -257,9 +257,13 @@ pub fn run(
         "matcher: real face matching ({}); camera SIMULATED (each demo photo before the blue screen); speech and lip sync SIMULATED (assets/sim/matcher.json)",
         verifier.model_version()
     ));
-    // The kiosk finds the consent texts in the same assets folder as the demo's files.
+    // The kiosk finds the consent texts in the same assets folder as the demo's files. Nobody
+    // watches a screen here: no live preview, so no lead-in or photo countdown either (the
+    // simulators run at full speed, and a camera read ahead of the microphone would leave the
+    // clip without frames).
     let mut config = config.clone();
     config.assets_dir = Some(assets.to_path_buf());
+    config.preview.fps = 0.0;
     let mut kiosk = Kiosk::new(
         &config,
         store,
