@@ -109,6 +109,13 @@ impl Camera for SwitchableCamera {
             Err(poisoned) => poisoned.into_inner().frame_rate(),
         }
     }
+
+    fn paced(&self) -> bool {
+        match self.0.lock() {
+            Ok(guard) => guard.paced(),
+            Err(poisoned) => poisoned.into_inner().paced(),
+        }
+    }
 }
 
 /// The simulated camera for one candidate: their demo photo in front of the blue screen, framed

@@ -987,9 +987,9 @@ impl Kiosk {
         let duration = Duration::from_secs(u64::from(secs));
         // The lead-in: the digits show (and the screen speaks them) with the live preview;
         // the clip starts after it, so the kiosk's own voice is never recorded.
-        // Only for someone watching: without a subscriber (tests, the scripted demo, the CLI)
-        // the clip records at once.
-        let lead_in = if self.preview.is_some() {
+        // Only for someone watching, with a camera in real time: without a subscriber (the
+        // scripted demo, the CLI) or with a full-speed simulator (tests) the clip records at once.
+        let lead_in = if self.preview.is_some() && self.devices.camera.paced() {
             self.preview_config.lead_in(challenge.digits().len())
         } else {
             Duration::ZERO
@@ -1042,7 +1042,7 @@ impl Kiosk {
         self.announce_step();
         // The framing countdown: the live preview, then the photo is the last frame (without a
         // subscriber, at once).
-        let countdown = if self.preview.is_some() {
+        let countdown = if self.preview.is_some() && self.devices.camera.paced() {
             self.preview_config.photo_countdown()
         } else {
             Duration::ZERO

@@ -383,6 +383,10 @@ impl Camera for TapCamera<'_> {
     fn frame_rate(&self) -> f32 {
         self.camera.frame_rate()
     }
+
+    fn paced(&self) -> bool {
+        self.camera.paced()
+    }
 }
 
 #[cfg(test)]

@@ -57,4 +57,11 @@ pub trait Camera: Send {
 
     /// Frames per second the camera delivers.
     fn frame_rate(&self) -> f32;
+
+    /// Whether frames come at the camera's pace in real time (every real camera). A simulator
+    /// at full speed is not: its frames carry the times they would have had, so reading ahead
+    /// of the microphone (a timed lead-in) would move its clock past the recording's.
+    fn paced(&self) -> bool {
+        true
+    }
 }

@@ -184,6 +184,10 @@ impl Camera for SimCamera {
         }
     }
 
+    fn paced(&self) -> bool {
+        self.realtime
+    }
+
     fn frame_rate(&self) -> f32 {
         self.frame_rate
     }
