@@ -23,7 +23,7 @@ const NUMERALS: &[&str] = &[
 
 /// The token ids to suppress so that only digits can be written: every text token except the
 /// numerals' tokens, all-ASCII-digit tokens, space, comma and end-of-text. With the pinned
-/// tokenizer 443 ids stay allowed.
+/// tokenizer 442 text ids stay allowed, plus end-of-text (50257).
 pub fn digit_suppress_tokens(tokenizer: &Tokenizer) -> Result<Vec<i32>, String> {
     let mut allowed: BTreeSet<u32> = BTreeSet::new();
     for numeral in NUMERALS {
