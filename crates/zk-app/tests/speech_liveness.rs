@@ -481,7 +481,12 @@ impl zk_asr::DigitRecognizer for Hears {
     }
 
     fn recognize(&mut self, samples: &[i16]) -> Result<Vec<String>, zk_asr::AsrError> {
-        assert_eq!(samples.len(), 16_000 * SECS, "the whole clip at 16 kHz");
+        // The reading with a margin, not the whole 5 s clip.
+        assert!(
+            (16_000..16_000 * SECS).contains(&samples.len()),
+            "{} samples",
+            samples.len()
+        );
         self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         match self.text {
             Ok(text) => Ok(vec![text.to_string()]),

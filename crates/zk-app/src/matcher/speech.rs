@@ -278,7 +278,20 @@ impl LivenessJudge for SpeechLiveness {
             }
             (SpeechFinding::Enough, LipSyncVerdict::Fail) => Some(ReasonCode::LipSyncLow),
             (SpeechFinding::Enough, LipSyncVerdict::Pass) => {
-                self.check_digits(&audio.samples, clip.challenge, &mut scores)
+                // The recogniser hears the reading only (with a margin), not the silence
+                // around it: Whisper base misreads short readings padded with silence.
+                let rate = f64::from(zk_drivers::SAMPLE_RATE);
+                let from = speech
+                    .segments
+                    .first()
+                    .map_or(0.0, |(start, _)| start - 0.3);
+                let to = speech
+                    .segments
+                    .last()
+                    .map_or(f64::INFINITY, |(_, end)| end + 0.3);
+                let first = ((from.max(0.0) * rate) as usize).min(audio.samples.len());
+                let last = ((to * rate).min(audio.samples.len() as f64) as usize).max(first);
+                self.check_digits(&audio.samples[first..last], clip.challenge, &mut scores)
             }
         };
         Ok(LivenessReport::Checked { scores, failure })
