@@ -61,6 +61,16 @@ fn verifier() -> Arc<FaceVerifier> {
         .clone()
 }
 
+/// The ID photo every test here compares with: Barack_Obama/1.jpg as a chip-like photo (the
+/// clips show Barack_Obama/2.jpg).
+fn id_photo() -> Vec<u8> {
+    zk_vision::eval::chip_photo(
+        &verifier(),
+        &decode_image(&std::fs::read(faces_dir().join("Barack_Obama/1.jpg")).unwrap()).unwrap(),
+    )
+    .unwrap()
+}
+
 fn speech(name: &str) -> AudioClip {
     let path = repo_root().join("tests/fixtures/speech").join(name);
     let bytes = std::fs::read(&path).unwrap_or_else(|e| {
@@ -215,11 +225,7 @@ const FRAMES: usize = SECS * FPS as usize;
 #[test]
 fn a_live_reading_passes_and_a_photo_or_silence_fails_with_a_reason() {
     let mut matcher = matcher();
-    let id = zk_vision::eval::chip_photo(
-        &verifier(),
-        &decode_image(&std::fs::read(faces_dir().join("Barack_Obama/1.jpg")).unwrap()).unwrap(),
-    )
-    .unwrap();
+    let id = id_photo();
     let reading = speech("d03-558203.wav");
     let digits = [5, 5, 8, 2, 0, 3];
 
@@ -497,11 +503,7 @@ impl zk_asr::DigitRecognizer for Hears {
 
 #[test]
 fn the_digit_check_fails_another_reading_and_its_own_failure_does_not_block() {
-    let id = zk_vision::eval::chip_photo(
-        &verifier(),
-        &decode_image(&std::fs::read(faces_dir().join("Barack_Obama/1.jpg")).unwrap()).unwrap(),
-    )
-    .unwrap();
+    let id = id_photo();
     let reading = speech("d03-558203.wav");
     let digits = [5, 5, 8, 2, 0, 3];
     let live = talking_frames("Barack_Obama/2.jpg", &opening(&reading, FRAMES));
@@ -563,11 +565,7 @@ fn the_digit_check_fails_another_reading_and_its_own_failure_does_not_block() {
 #[test]
 fn confusion_on_every_fixture_reading() {
     let mut matcher = matcher();
-    let id = zk_vision::eval::chip_photo(
-        &verifier(),
-        &decode_image(&std::fs::read(faces_dir().join("Barack_Obama/1.jpg")).unwrap()).unwrap(),
-    )
-    .unwrap();
+    let id = id_photo();
     let dir = repo_root().join("tests/fixtures/speech");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
