@@ -232,6 +232,8 @@ pub struct SyncDto {
     pub confirmations: u64,
     pub unacked: u64,
     pub last_push_at: Option<i64>,
+    /// The hub, the job running and the last run's result.
+    pub worker: crate::sync::SyncWorkerStatus,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -256,13 +258,19 @@ pub struct DeskStatusDto {
 }
 
 impl DeskStatusDto {
-    pub fn new(status: &DeskStatus, devices: Vec<DeviceStateDto>, today: TodayDto) -> Self {
+    pub fn new(
+        status: &DeskStatus,
+        devices: Vec<DeviceStateDto>,
+        today: TodayDto,
+        worker: crate::sync::SyncWorkerStatus,
+    ) -> Self {
         DeskStatusDto {
             devices,
             sync: SyncDto {
                 confirmations: status.sync.confirmations,
                 unacked: status.sync.unacked,
                 last_push_at: status.sync.last_acked_at,
+                worker,
             },
             serials: SerialsDto {
                 remaining: status.serials_remaining,

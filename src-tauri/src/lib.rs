@@ -7,6 +7,7 @@ pub mod desk;
 pub mod dto;
 pub mod error;
 pub mod open;
+pub mod sync;
 
 #[cfg(test)]
 mod tests;
@@ -21,6 +22,7 @@ use tauri::{Emitter, Runtime};
 use zk_app::KioskEvent;
 
 use crate::desk::Desk;
+use crate::sync::SyncWorker;
 use crate::dto::{DeviceStatusEvent, ReasonDto, SessionEndedEvent, StaffAlertEvent, ViewDto};
 
 pub use open::{run, Options};
@@ -40,10 +42,12 @@ pub fn run_app<R: Runtime>(
     builder: tauri::Builder<R>,
     desk: Arc<Desk>,
     events: Receiver<KioskEvent>,
+    sync: Arc<SyncWorker>,
     window: Option<open::WindowSpec>,
 ) -> tauri::Builder<R> {
     builder
         .manage(Arc::clone(&desk))
+        .manage(Arc::clone(&sync))
         .setup(move |app| {
             if let Some(spec) = window {
                 open::open_window(app, &spec)?;
@@ -58,6 +62,15 @@ pub fn run_app<R: Runtime>(
             std::thread::Builder::new()
                 .name("kiosk-tick".into())
                 .spawn(move || tick(&tick_handle, &tick_desk))?;
+            let sync_handle = app.handle().clone();
+            let emit: sync::Emit = Box::new(move |progress| {
+                if let Err(error) = sync_handle.emit(SYNC_PROGRESS, progress) {
+                    tracing::warn!("cannot send an event to the window: {error}");
+                }
+            });
+            std::thread::Builder::new()
+                .name("kiosk-sync".into())
+                .spawn(move || sync.run(&emit))?;
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -81,6 +94,8 @@ pub fn run_app<R: Runtime>(
             commands::staff::desk_status,
             commands::staff::review,
             commands::staff::staff_command,
+            commands::staff::sync_now,
+            commands::staff::sync_export,
         ])
 }
 

@@ -10,6 +10,7 @@ use zk_store::Store;
 
 use crate::desk::Desk;
 use crate::dto::{AppInfoDto, SiteDto};
+use crate::sync::{SyncSettings, SyncWorker};
 
 /// The kiosk app. With no options: simulated devices, the demo roster and staff accounts, and the
 /// desk's store in the platform data folder (shared with the `zk` admin command).
@@ -44,10 +45,15 @@ fn store_dir(options: &Options) -> anyhow::Result<PathBuf> {
         .context("no home directory to keep the store in; pass --store DIR")
 }
 
-/// Opens the desk as `options` say; returns it with the receiving end of its events.
-pub fn open_desk(
-    options: &Options,
-) -> anyhow::Result<(Arc<Desk>, std::sync::mpsc::Receiver<zk_app::KioskEvent>)> {
+/// An opened desk: the kiosk's state, the receiving end of its events, and its sync worker.
+pub struct Opened {
+    pub desk: Arc<Desk>,
+    pub events: std::sync::mpsc::Receiver<zk_app::KioskEvent>,
+    pub sync: Arc<SyncWorker>,
+}
+
+/// Opens the desk as `options` say.
+pub fn open_desk(options: &Options) -> anyhow::Result<Opened> {
     let mut config = AppConfig::load(options.config.as_deref())?;
     if let Some(assets) = &options.assets {
         config.assets_dir = Some(assets.clone());
@@ -56,8 +62,18 @@ pub fn open_desk(
     let dir = store_dir(options)?;
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("cannot create the store folder {}", dir.display()))?;
-    let store = Store::open_with_backend(&dir, config.security.key_backend()?)
+    if options.devices == "sim" && config.sync.hub_public_key.trim().is_empty() {
+        config.sync.hub_public_key = demo_hub_key(&dir)?;
+    }
+    let key_backend = config.security.key_backend()?;
+    let store = Store::open_with_backend(&dir, key_backend)
         .with_context(|| format!("cannot open the store in {}", dir.display()))?;
+    let sync = SyncWorker::new(SyncSettings::new(
+        &config.sync,
+        &dir,
+        key_backend,
+        &config.site.desk_id,
+    )?);
     let (mut kiosk, touch) = if options.devices == "real" {
         let devices = zk_app::Devices::open(&config.drivers, &assets)?;
         let touch = devices.touch_signature.clone();
@@ -89,7 +105,27 @@ pub fn open_desk(
         default_locale: "zh-CN".to_owned(),
     };
     let desk = Desk::new(kiosk, touch, info, config.flow.record_secs);
-    Ok((Arc::new(desk), events))
+    Ok(Opened {
+        desk: Arc::new(desk),
+        events,
+        sync,
+    })
+}
+
+/// The demo desk exports bundles to a demo hub key kept in its store folder (demo only), so the
+/// console's export works out of the box and `zk hub import --key <store>/demo-hub.key` opens
+/// what it writes. A real desk is given its hub's public key in `[sync]`.
+fn demo_hub_key(dir: &std::path::Path) -> anyhow::Result<String> {
+    let path = dir.join("demo-hub.key");
+    let key = if path.exists() {
+        zk_sync::HubKey::load(&path)?
+    } else {
+        let key = zk_sync::HubKey::generate()?;
+        key.save_new(&path)?;
+        tracing::info!("demo: bundles are encrypted to the demo hub key {}", path.display());
+        key
+    };
+    Ok(key.public().to_text())
 }
 
 /// Runs the app until its window closes.
@@ -102,12 +138,18 @@ pub fn run() -> anyhow::Result<()> {
         .init();
     let options = Options::parse();
     let started = std::time::Instant::now();
-    let (desk, events) = open_desk(&options)?;
+    let opened = open_desk(&options)?;
     let spec = WindowSpec {
         fullscreen: !options.windowed,
         started,
     };
-    crate::run_app(tauri::Builder::default(), desk, events, Some(spec))
+    crate::run_app(
+        tauri::Builder::default(),
+        opened.desk,
+        opened.events,
+        opened.sync,
+        Some(spec),
+    )
         .run(tauri::generate_context!())
         .context("the window system failed")
 }

@@ -18,6 +18,8 @@ use crate::dto::*;
 use crate::tests_support::{fixture, repo};
 use crate::Options;
 
+mod sync;
+
 /// The fixture parses as `T` and serialises back to exactly the same JSON.
 fn pinned<T: Serialize + DeserializeOwned>(name: &str) {
     let expected = fixture(name);
@@ -55,6 +57,7 @@ fn every_ui_fixture_has_the_shape_of_its_dto() {
     pinned::<StaffAlertEvent>("event-staff-alert.json");
     pinned::<SessionEndedEvent>("event-session-ended.json");
     pinned::<CameraFrameEvent>("event-camera-frame.json");
+    pinned::<crate::sync::SyncProgressEvent>("event-sync-progress.json");
 }
 
 #[test]
@@ -125,25 +128,30 @@ fn a_stroke_becomes_pad_events_in_its_box() {
     assert!(crate::commands::media::stroke_events(&[nan]).is_err());
 }
 
-struct App {
-    _app: tauri::App<tauri::test::MockRuntime>,
-    webview: tauri::WebviewWindow<tauri::test::MockRuntime>,
-    steps: Arc<Mutex<Vec<Value>>>,
-    _store: tempfile::TempDir,
+pub(crate) struct App {
+    pub app: tauri::App<tauri::test::MockRuntime>,
+    pub webview: tauri::WebviewWindow<tauri::test::MockRuntime>,
+    pub steps: Arc<Mutex<Vec<Value>>>,
+    pub store: tempfile::TempDir,
 }
 
 fn demo_app() -> App {
+    demo_app_with(None)
+}
+
+/// The demo desk (simulators, a fresh store) with this config file, on the mock runtime.
+pub(crate) fn demo_app_with(config: Option<std::path::PathBuf>) -> App {
     let store = tempfile::tempdir().unwrap();
     let options = Options {
         store: Some(store.path().to_path_buf()),
-        config: None,
+        config,
         devices: "sim".into(),
         assets: Some(repo().join("assets")),
         windowed: true,
     };
-    let (desk, events): (Arc<Desk>, Receiver<zk_app::KioskEvent>) =
-        crate::open::open_desk(&options).unwrap();
-    let mut app = crate::run_app(mock_builder(), desk, events, None)
+    let opened = crate::open::open_desk(&options).unwrap();
+    let (desk, events): (Arc<Desk>, Receiver<zk_app::KioskEvent>) = (opened.desk, opened.events);
+    let mut app = crate::run_app(mock_builder(), desk, events, opened.sync, None)
         .build(mock_context(noop_assets()))
         .unwrap();
     // The setup hook (the event forwarder, the timer) runs with the first event-loop turn.
@@ -160,14 +168,14 @@ fn demo_app() -> App {
         .build()
         .unwrap();
     App {
-        _app: app,
+        app,
         webview,
         steps,
-        _store: store,
+        store,
     }
 }
 
-fn call(
+pub(crate) fn call(
     webview: &tauri::WebviewWindow<tauri::test::MockRuntime>,
     command: &str,
     args: Value,
@@ -187,23 +195,10 @@ fn call(
     .map(|body| body.deserialize::<Value>().unwrap())
 }
 
-#[test]
-fn a_candidate_is_confirmed_through_the_commands_and_staff_see_the_desk() {
-    let app = demo_app();
+/// Candidate A through every step with the commands, from the consent to the admission number
+/// (asserting each step on the way); returns the number.
+pub(crate) fn confirm_candidate(app: &App) -> String {
     let webview = &app.webview;
-    let info = call(webview, "app_info", json!({})).unwrap();
-    assert_eq!(info["devices"], "sim");
-    let documents = call(webview, "documents", json!({})).unwrap();
-    assert!(documents["consent"]["zh"]
-        .as_str()
-        .unwrap()
-        .contains("单独同意"));
-    assert!(!documents["declaration"].as_array().unwrap().is_empty());
-    assert_eq!(
-        call(webview, "current_view", json!({})).unwrap(),
-        Value::Null
-    );
-
     let view = call(webview, "start_session", json!({})).unwrap();
     assert_eq!(
         (view["phase"].as_str(), view["step"].as_str()),
@@ -299,7 +294,7 @@ fn a_candidate_is_confirmed_through_the_commands_and_staff_see_the_desk() {
 
     let view = call(webview, "accept_signature", json!({})).unwrap();
     assert_eq!(view["phase"], "confirmed", "{view}");
-    let number = view["admissionNumber"].as_str().unwrap();
+    let number = view["admissionNumber"].as_str().unwrap().to_owned();
     assert!(
         number.len() == 12 && number.bytes().all(|b| b.is_ascii_digit()),
         "{number}"
@@ -309,6 +304,28 @@ fn a_candidate_is_confirmed_through_the_commands_and_staff_see_the_desk() {
         call(webview, "signature_stroke", stroke(0.5)).unwrap_err()["code"],
         "input.rejected"
     );
+
+    number
+}
+
+#[test]
+fn a_candidate_is_confirmed_through_the_commands_and_staff_see_the_desk() {
+    let app = demo_app();
+    let webview = &app.webview;
+    let info = call(webview, "app_info", json!({})).unwrap();
+    assert_eq!(info["devices"], "sim");
+    let documents = call(webview, "documents", json!({})).unwrap();
+    assert!(documents["consent"]["zh"]
+        .as_str()
+        .unwrap()
+        .contains("单独同意"));
+    assert!(!documents["declaration"].as_array().unwrap().is_empty());
+    assert_eq!(
+        call(webview, "current_view", json!({})).unwrap(),
+        Value::Null
+    );
+
+    confirm_candidate(&app);
 
     // Staff: a wrong PIN, then the demo operator; the desk shows one confirmation to send.
     let refused = call(

@@ -25,6 +25,8 @@ pub struct AppConfig {
     pub retention: crate::retention::RetentionConfig,
     /// The live camera preview and the timed phases around capture.
     pub preview: crate::preview::PreviewConfig,
+    /// Sending confirmations to the hub, or to a bundle file when offline.
+    pub sync: SyncConfig,
     /// Folder holding `sim/` and `demo/`; found automatically when unset.
     pub assets_dir: Option<PathBuf>,
 }
@@ -141,6 +143,76 @@ impl Default for AsrConfig {
     }
 }
 
+/// `[sync]`: where confirmed records go. The kiosk itself never connects; the desktop shell's sync
+/// worker (zk-sync's HTTP transport, on its own store connection) reads this.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SyncConfig {
+    /// The hub, e.g. `https://hub.example.cn:8443`. Empty: an offline desk; staff export bundle
+    /// files instead.
+    pub hub_url: String,
+    /// An extra CA certificate (PEM) to trust for the hub's HTTPS (a site's private CA).
+    pub hub_ca: Option<PathBuf>,
+    /// The hub's public key (`zk hub pubkey`: `zkhub1:…`), which bundles are encrypted to.
+    /// Empty: no export from the console.
+    pub hub_public_key: String,
+    /// Where the console writes bundle files (a removable disk's mount point). Default: the
+    /// store's `exports/` folder.
+    pub export_dir: Option<PathBuf>,
+    /// Records per batch.
+    pub batch_records: usize,
+    /// Push this often while records wait (seconds); 0: only when staff press "sync now".
+    pub interval_secs: u64,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        SyncConfig {
+            hub_url: String::new(),
+            hub_ca: None,
+            hub_public_key: String::new(),
+            export_dir: None,
+            batch_records: 200,
+            interval_secs: 300,
+        }
+    }
+}
+
+impl SyncConfig {
+    /// The hub URL, if one is set.
+    pub fn hub(&self) -> Option<&str> {
+        Some(self.hub_url.trim()).filter(|url| !url.is_empty())
+    }
+
+    pub fn validate(&self) -> Result<(), AppError> {
+        if let Some(url) = self.hub() {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(AppError::Config(format!(
+                    "sync.hub_url: {url:?} must start with https:// (or http:// behind a TLS proxy)"
+                )));
+            }
+        }
+        let key = self.hub_public_key.trim();
+        if !key.is_empty() && !key.starts_with("zkhub1:") {
+            return Err(AppError::Config(
+                "sync.hub_public_key must be the hub's key as `zk hub pubkey` prints it (zkhub1:…)"
+                    .into(),
+            ));
+        }
+        if !(1..=1000).contains(&self.batch_records) {
+            return Err(AppError::Config(
+                "sync.batch_records must be between 1 and 1000".into(),
+            ));
+        }
+        if self.interval_secs != 0 && self.interval_secs < 30 {
+            return Err(AppError::Config(
+                "sync.interval_secs must be 0 (staff start each sync) or at least 30".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl Default for MatcherConfig {
     fn default() -> Self {
         MatcherConfig {
@@ -188,6 +260,7 @@ impl AppConfig {
         self.security.key_backend()?;
         self.retention.policy()?;
         self.retention.every()?;
+        self.sync.validate()?;
         for district in &self.site.districts {
             if district.len() != 4 || !district.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(AppError::Config(format!(

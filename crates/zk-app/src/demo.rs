@@ -7,8 +7,9 @@
 //!   reviewer (overriding a failed match needs that role) approves after comparing the face by
 //!   eye, with the desk operator as second person, and C is confirmed.
 //!
-//! Staff act through signed-in accounts (`demo-staff`, operator; `demo-reviewer`, reviewer), made
-//! in the store on first run with the demo PINs below — demo only.
+//! Staff act through signed-in accounts (`demo-staff`, operator; `demo-reviewer`, reviewer;
+//! `demo-admin`, the site admin who exports bundles), made in the store on first run with the
+//! demo PINs below — demo only.
 //!
 //! Face matching is real (`VisionFaceMatcher`: rustface + dlib, the models from
 //! `scripts/fetch-models.sh`): the card photo from the reader against the camera frames, and the
@@ -46,9 +47,11 @@ use zk_vision::{synthetic, FaceVerifier, ModelPaths, VerifierConfig};
 const DEMO_REGISTRATIONS: [&str; 3] = ["271420100001", "271420100002", "271420200003"];
 const STAFF: &str = "demo-staff";
 const REVIEWER: &str = "demo-reviewer";
+const ADMIN: &str = "demo-admin";
 /// Demo-only secrets of the demo accounts (a real desk's accounts are made with `zk operator add`).
 const STAFF_PIN: &str = "246813";
 const REVIEWER_PIN: &str = "135792";
+const ADMIN_PIN: &str = "864200";
 
 /// How each demo candidate ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -199,6 +202,7 @@ fn seed_store(
     for (id, role, pin) in [
         (STAFF, Role::Operator, STAFF_PIN),
         (REVIEWER, Role::Reviewer, REVIEWER_PIN),
+        (ADMIN, Role::Admin, ADMIN_PIN),
     ] {
         if store.operator(id)?.is_none() {
             let new = NewOperator {
@@ -588,7 +592,8 @@ pub struct DemoDesk {
 }
 
 /// Opens the kiosk the app runs by default: `store` seeded with the demo roster, serial blocks
-/// and staff accounts (`demo-staff` / 246813, `demo-reviewer` / 135792 — demo only) when they
+/// and staff accounts (`demo-staff` / 246813, `demo-reviewer` / 135792, `demo-admin` / 864200 —
+/// demo only) when they
 /// are missing; the ID card reader is the protocol simulator behind the real serial driver
 /// (cycling through the three demo cards); the camera shows each demo candidate's photo before
 /// the blue screen; the microphone plays `assets/sim/digits.wav`; the signature pad is the touch

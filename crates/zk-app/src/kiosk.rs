@@ -317,6 +317,16 @@ impl Kiosk {
         Ok(&mut self.store)
     }
 
+    /// Checks that `token` may do `action` now, for work done outside the kiosk (the shell's
+    /// sync worker): refused as any staff action is (not signed in, expired, role too low).
+    pub fn authorize_staff(
+        &mut self,
+        token: &StaffToken,
+        action: StaffAction,
+    ) -> Result<(), AppError> {
+        self.authorize(token, action).map(|_| ())
+    }
+
     pub fn now(&self) -> Timestamp {
         self.clock.now()
     }

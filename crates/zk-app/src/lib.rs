@@ -20,7 +20,7 @@ pub mod staff;
 
 pub use clip::{ClipArtefact, RecordedClip};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{AppConfig, FlowSettings, MatcherConfig};
+pub use config::{AppConfig, FlowSettings, MatcherConfig, SyncConfig};
 pub use consent::{ConsentText, DeclarationItem, PledgeDocuments};
 pub use error::AppError;
 pub use kiosk::{

@@ -11,27 +11,14 @@ use zk_sync::{DeskKey, HubKey, HubPublicKey, Receipt, StoreOutbox};
 use crate::commands::{CliError, Context};
 use crate::sync::{failed, now_ms, print_json};
 
-/// Writes `bytes` to `path` through a temporary file beside it, synced, then renamed: a crash
-/// or a full stick never leaves a half file under the final name.
+/// Writes `path` whole or not at all (see [`zk_sync::write_atomically`]).
 fn write_whole(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
-    let dir = path
-        .parent()
-        .filter(|dir| !dir.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let cannot =
-        |error: std::io::Error| failed(format!("cannot write {}: {error}", path.display()));
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(cannot)?;
-    {
-        let mut writer = std::io::BufWriter::new(file.as_file_mut());
-        write(&mut writer)?;
-        writer.flush().map_err(cannot)?;
-    }
-    file.as_file().sync_all().map_err(cannot)?;
-    file.persist(path).map_err(|error| cannot(error.error))?;
-    Ok(())
+    zk_sync::write_atomically(path, write, |error| {
+        failed(format!("cannot write {}: {error}", path.display()))
+    })
 }
 
 pub fn export(

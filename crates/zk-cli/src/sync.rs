@@ -16,8 +16,7 @@ use zk_sync::{
 
 use crate::commands::{CliError, Context};
 
-/// The desk's Ed25519 signing key, beside the store.
-pub const DESK_KEY_FILE: &str = "desk-sign.key";
+pub use zk_sync::DESK_KEY_FILE;
 
 #[derive(Subcommand)]
 pub enum DeskCommand {

@@ -50,6 +50,8 @@ pub enum StaffAction {
     OverrideFailedMatch,
     Retry,
     CancelSession,
+    /// Send confirmed records to the hub now (the push itself runs outside the kiosk).
+    SyncNow,
     ManageOperators,
     ImportRoster,
     AllocateSerials,
@@ -59,12 +61,13 @@ pub enum StaffAction {
 }
 
 impl StaffAction {
-    pub const ALL: [StaffAction; 11] = [
+    pub const ALL: [StaffAction; 12] = [
         StaffAction::TakeOver,
         StaffAction::Decide,
         StaffAction::OverrideFailedMatch,
         StaffAction::Retry,
         StaffAction::CancelSession,
+        StaffAction::SyncNow,
         StaffAction::ManageOperators,
         StaffAction::ImportRoster,
         StaffAction::AllocateSerials,
@@ -78,7 +81,8 @@ impl StaffAction {
             StaffAction::TakeOver
             | StaffAction::Decide
             | StaffAction::Retry
-            | StaffAction::CancelSession => Role::Operator,
+            | StaffAction::CancelSession
+            | StaffAction::SyncNow => Role::Operator,
             StaffAction::OverrideFailedMatch => Role::Reviewer,
             StaffAction::ManageOperators
             | StaffAction::ImportRoster
@@ -96,6 +100,7 @@ impl StaffAction {
             StaffAction::OverrideFailedMatch => "override_failed_match",
             StaffAction::Retry => "retry",
             StaffAction::CancelSession => "cancel_session",
+            StaffAction::SyncNow => "sync_now",
             StaffAction::ManageOperators => "manage_operators",
             StaffAction::ImportRoster => "import_roster",
             StaffAction::AllocateSerials => "allocate_serials",

@@ -17,6 +17,29 @@ use crate::plan::{blobs_needed, build_request, OpenBatch, OutboxRecord};
 use crate::sign::{new_nonce, DeskKey};
 use crate::SyncError;
 
+/// Writes a file whole or not at all: into a temporary file beside `path`, flushed and synced,
+/// then renamed over it. A crash or a full removable disk never leaves a half bundle or receipt
+/// under the final name. `io_error` turns the file system's errors into the caller's.
+pub fn write_atomically<E>(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<(), E>,
+    io_error: impl Fn(std::io::Error) -> E,
+) -> Result<(), E> {
+    let dir = path
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(&io_error)?;
+    {
+        let mut writer = std::io::BufWriter::new(file.as_file_mut());
+        write(&mut writer)?;
+        writer.flush().map_err(&io_error)?;
+    }
+    file.as_file().sync_all().map_err(&io_error)?;
+    file.persist(path).map_err(|error| io_error(error.error))?;
+    Ok(())
+}
+
 /// What an export wrote.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ExportReport {

@@ -34,10 +34,10 @@ mod transport;
 pub use bundle::{BundleError, BundleReader, BundleWriter, HubKey, HubPublicKey, Receipt};
 pub use error::SyncError;
 pub use plan::{AckPlan, Next, OpenBatch, OutboxRecord};
-pub use sign::{AuthError, DeskKey, SignedHeaders, REPLAY_WINDOW_MS};
+pub use sign::{AuthError, DeskKey, SignedHeaders, DESK_KEY_FILE, REPLAY_WINDOW_MS};
 
 #[cfg(feature = "store")]
-pub use export::{apply_receipt, export_bundle, ExportReport, ReceiptReport};
+pub use export::{apply_receipt, export_bundle, write_atomically, ExportReport, ReceiptReport};
 #[cfg(feature = "store")]
 pub use outbox::{DeskLedger, DeskOutbox, StoreOutbox};
 #[cfg(feature = "http")]

@@ -19,6 +19,10 @@ use crate::SyncError;
 /// ten minutes off still syncs).
 pub const REPLAY_WINDOW_MS: i64 = 15 * 60 * 1000;
 
+/// The desk's Ed25519 signing key file, kept beside its store (the `zk` command and the
+/// kiosk's sync worker use the same one).
+pub const DESK_KEY_FILE: &str = "desk-sign.key";
+
 /// The desk's signing key. `Debug` shows the public key only.
 pub struct DeskKey {
     key: SigningKey,

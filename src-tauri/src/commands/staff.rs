@@ -4,14 +4,16 @@ use std::sync::Arc;
 
 use tauri::State;
 use zk_app::StaffCommand;
-use zk_domain::ReasonCode;
+use zk_domain::{ReasonCode, StaffAction};
 
 use super::blocking;
 use crate::desk::Desk;
 use crate::dto::{DeskStatusDto, ReviewDto, StaffCommandDto, StaffDto, ViewDto};
 use crate::error::CommandError;
+use crate::sync::{SyncJob, SyncWorker, SyncWorkerStatus};
 
 type DeskState<'a> = State<'a, Arc<Desk>>;
+type SyncState<'a> = State<'a, Arc<SyncWorker>>;
 
 fn reason(code: Option<String>) -> Result<Option<ReasonCode>, CommandError> {
     code.map(|code| {
@@ -61,8 +63,10 @@ pub async fn staff_sign_out(desk: DeskState<'_>, token: String) -> Result<(), Co
 #[tauri::command]
 pub async fn desk_status(
     desk: DeskState<'_>,
+    sync: SyncState<'_>,
     token: String,
 ) -> Result<DeskStatusDto, CommandError> {
+    let worker = sync.status();
     blocking(&desk, move |desk| {
         let token = desk.staff_token(&token)?;
         let status = desk.with_kiosk(|kiosk| kiosk.desk_status(&token))?;
@@ -70,9 +74,51 @@ pub async fn desk_status(
             &status,
             desk.device_states(),
             desk.today(),
+            worker,
         ))
     })
     .await
+}
+
+/// Queues `job` on the sync worker once `token` may do `action`; answers at once (progress
+/// comes as `kiosk://sync-progress`).
+async fn queue_sync(
+    desk: DeskState<'_>,
+    sync: SyncState<'_>,
+    token: String,
+    action: StaffAction,
+    job: SyncJob,
+) -> Result<SyncWorkerStatus, CommandError> {
+    let worker = Arc::clone(&sync);
+    blocking(&desk, move |desk| {
+        let token = desk.staff_token(&token)?;
+        desk.with_kiosk(|kiosk| kiosk.authorize_staff(&token, action))?;
+        worker
+            .request(job)
+            .map_err(|refusal| CommandError::new("sync.not_configured", refusal.to_string(), false))?;
+        Ok(worker.status())
+    })
+    .await
+}
+
+/// Pushes the waiting records to the hub now.
+#[tauri::command]
+pub async fn sync_now(
+    desk: DeskState<'_>,
+    sync: SyncState<'_>,
+    token: String,
+) -> Result<SyncWorkerStatus, CommandError> {
+    queue_sync(desk, sync, token, StaffAction::SyncNow, SyncJob::Push).await
+}
+
+/// Writes the waiting records to a bundle file for the hub (an admin's task).
+#[tauri::command]
+pub async fn sync_export(
+    desk: DeskState<'_>,
+    sync: SyncState<'_>,
+    token: String,
+) -> Result<SyncWorkerStatus, CommandError> {
+    queue_sync(desk, sync, token, StaffAction::Export, SyncJob::Export).await
 }
 
 #[tauri::command]
