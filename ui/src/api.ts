@@ -19,6 +19,7 @@ import type {
   StaffCommand,
   StrokePoint,
   SyncProgressEvent,
+  SyncWorker,
   View,
 } from './types';
 
@@ -93,6 +94,10 @@ export const staffSignOut = (token: string) => call<null>('staff_sign_out', { to
 export const deskStatus = (token: string) => call<DeskStatus>('desk_status', { token });
 export const staffCommand = (token: string, command: StaffCommand) => call<View>('staff_command', { token, command });
 export const review = (token: string) => call<Review | null>('review', { token });
+/** Queues a push of the waiting records to the hub (any staff); progress comes as kiosk://sync-progress. */
+export const syncNow = (token: string) => call<SyncWorker>('sync_now', { token });
+/** Queues writing the waiting records into a bundle file for the hub (admin only). */
+export const syncExport = (token: string) => call<SyncWorker>('sync_export', { token });
 
 // Events
 export const EVENTS = {

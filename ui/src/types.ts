@@ -78,10 +78,40 @@ export interface Staff {
 export type DeviceName = 'id_card_reader' | 'camera' | 'microphone' | 'signature_pad';
 export type DeviceState = 'ok' | 'waiting' | 'problem';
 
+/** What a sync run does: push the waiting records to the hub, or write them into a bundle file. */
+export type SyncJob = 'push' | 'export';
+
+/** The last sync run's result (`SyncWorker.last`). */
+export interface SyncOutcome {
+  job: SyncJob;
+  ok: boolean;
+  /** Records acknowledged by the hub (push) or written to the bundle (export). */
+  done: number;
+  /** Epoch milliseconds. */
+  at: number;
+  /** Why it failed (English, for staff; never personal data); null when it went well. */
+  message: string | null;
+  /** The bundle written (an export that went well); null otherwise. */
+  file: string | null;
+}
+
+/** The desk's sync worker (`DeskStatus.sync.worker`, and the answer of `sync_now` / `sync_export`). */
+export interface SyncWorker {
+  /** The hub's address; null: no hub configured (an offline desk: export bundles). */
+  hub: string | null;
+  /** A hub public key is configured, so bundles can be exported. */
+  canExport: boolean;
+  /** The job running or queued. */
+  running: SyncJob | null;
+  last: SyncOutcome | null;
+  /** Seconds between automatic pushes while records wait; null: only on request. */
+  intervalSecs: number | null;
+}
+
 export interface DeskStatus {
   devices: { device: string; state: DeviceState; message: string | null }[];
   /** `lastPushAt`: epoch milliseconds (Rust's `Option<i64>`); an RFC 3339 string is shown too. */
-  sync: { confirmations: number; unacked: number; lastPushAt: number | string | null };
+  sync: { confirmations: number; unacked: number; lastPushAt: number | string | null; worker: SyncWorker };
   serials: { remaining: number };
   today: { confirmed: number; ended: number; inReview: number };
 }
@@ -176,10 +206,20 @@ export interface SessionEndedEvent {
   reason: Reason | null;
 }
 
+export type SyncStage = 'started' | 'sending' | 'acked' | 'retrying' | 'finished' | 'failed';
+
+/** `kiosk://sync-progress`: a sync run's progress. */
 export interface SyncProgressEvent {
-  stage: string;
+  job: SyncJob;
+  stage: SyncStage;
+  /** Records acknowledged by the hub (push) or written to the bundle (export) so far. */
   done: number;
+  /** Records waiting when the run started. */
   total: number;
+  /** Why the run failed or is retrying (English; never personal data). */
+  message: string | null;
+  /** The bundle written (an export's `finished`). */
+  file: string | null;
 }
 
 /** The camera step a preview frame belongs to. */

@@ -408,6 +408,8 @@ mod tests {
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/config.example.toml");
         let config = AppConfig::load(Some(&example)).unwrap();
         assert_eq!(config.security.max_failed_sign_ins, 5);
+        assert_eq!(config.sync.hub(), None, "the example desk is offline");
+        assert_eq!(config.sync.interval_secs, 300);
         assert_eq!(
             config.retention.policy().unwrap(),
             zk_domain::RetentionPolicy::default()
@@ -459,5 +461,17 @@ mod tests {
         let mut config = AppConfig::default();
         config.matcher.guide.width = 1.5;
         check(config, "matcher.guide.width");
+        let mut config = AppConfig::default();
+        config.sync.hub_url = "hub.example.cn:8443".into();
+        check(config, "sync.hub_url");
+        let mut config = AppConfig::default();
+        config.sync.hub_public_key = "not-a-key".into();
+        check(config, "sync.hub_public_key");
+        let mut config = AppConfig::default();
+        config.sync.interval_secs = 5;
+        check(config, "sync.interval_secs");
+        let mut config = AppConfig::default();
+        config.sync.batch_records = 0;
+        check(config, "sync.batch_records");
     }
 }

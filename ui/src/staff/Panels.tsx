@@ -5,13 +5,179 @@ import { useState } from 'preact/hooks';
 import { ArtefactImage, Button, Icon, Modal } from '../components';
 import { formatScore, formatTimestamp, groupAdmissionNumber } from '../format';
 import { useI18n } from '../i18n';
-import type { DeskStatus, Reason, Review, Score, StaffCommand, SyncProgressEvent, View } from '../types';
+import type { DeskStatus, Reason, Review, Score, StaffCommand, StaffRole, SyncJob, SyncProgressEvent, SyncStage, SyncWorker, View } from '../types';
 import { DecisionForm, uniqueReasons, type DecisionKind } from './Decision';
 import { IdentitySection } from './Identity';
 
 export const LOW_SERIALS = 50;
 
-export function DeskStatusPanel(props: { status: DeskStatus | null; updatedAt: string | null; sync: SyncProgressEvent | null }) {
+/** The stages that end a sync run: the desk status then has the run's result. */
+export const SYNC_END_STAGES: readonly SyncStage[] = ['finished', 'failed'];
+
+export function syncRunEnded(progress: SyncProgressEvent | null): boolean {
+  return progress !== null && SYNC_END_STAGES.includes(progress.stage);
+}
+
+/** What the staff console lets the desk's sync worker do, and what it is doing. */
+export interface SyncControls {
+  /** The signed-in staff's role (export is an admin's task). */
+  role: StaffRole | null;
+  /** A `sync_now` / `sync_export` call waiting for its answer. */
+  busy: SyncJob | null;
+  onSyncNow: () => void;
+  onExport: () => void;
+}
+
+/** A sync run's live progress line, from the latest `kiosk://sync-progress`. */
+function SyncProgressLine(props: { progress: SyncProgressEvent }) {
+  const { t } = useI18n();
+  const { job, stage, done, total, message } = props.progress;
+  const counts = { done, total };
+  let line: string;
+  if (stage === 'retrying') line = t('staff.sync.progress.retrying', counts);
+  else if (stage === 'started') line = t(job === 'push' ? 'staff.sync.progress.pushStarted' : 'staff.sync.progress.exportStarted', counts);
+  else line = t(job === 'push' ? 'staff.sync.progress.sending' : 'staff.sync.progress.exporting', counts);
+  return (
+    <div class={`sync__progress ${stage === 'retrying' ? 'is-retrying' : ''}`} role="status" data-testid="sync-progress" data-stage={stage} data-job={job}>
+      <p class="sync__line">
+        <span class="spinner spinner--inline" aria-hidden="true" />
+        <span>{line}</span>
+      </p>
+      {stage === 'retrying' && message ? <p class="sync__detail">{message}</p> : null}
+      {total > 0 ? <progress class="sync__bar" max={total} value={Math.min(done, total)} aria-label={t('staff.sync.progress.label')} /> : null}
+    </div>
+  );
+}
+
+/** The last run's result: what was sent or written, or why it failed. */
+function SyncLastRun(props: { worker: SyncWorker }) {
+  const { t, locale } = useI18n();
+  const last = props.worker.last;
+  if (!last) return null;
+  const time = formatTimestamp(last.at, locale);
+  if (!last.ok) {
+    return (
+      <div class="inline-error" role="status" data-testid="sync-last" data-ok="false" data-job={last.job}>
+        <Icon name="alert" />
+        <div class="sync__body">
+          <p class="sync__title">{t(last.job === 'push' ? 'staff.sync.pushFailed' : 'staff.sync.exportFailed', { time })}</p>
+          {last.message ? <p class="sync__detail">{last.message}</p> : null}
+        </div>
+      </div>
+    );
+  }
+  let line: string;
+  if (last.job === 'export') line = t('staff.sync.exported', { time, count: last.done, file: last.file ?? '' });
+  else if (last.done === 0) line = t('staff.sync.pushedNone', { time });
+  else line = t('staff.sync.pushed', { time, count: last.done });
+  return (
+    <p class="inline-ok" role="status" data-testid="sync-last" data-ok="true" data-job={last.job}>
+      <Icon name="check" />
+      <span class="sync__detail">{line}</span>
+    </p>
+  );
+}
+
+/** The desk's sync worker: the hub, the last run, the live progress, "sync now" and "export". */
+export function SyncSection(props: { worker: SyncWorker; progress: SyncProgressEvent | null; controls?: SyncControls }) {
+  const { t } = useI18n();
+  const { worker, controls } = props;
+  const live = props.progress && !syncRunEnded(props.progress) ? props.progress : null;
+  const running = live?.job ?? worker.running;
+  const isAdmin = controls?.role === 'admin';
+  const busy = controls?.busy ?? null;
+
+  // Why a button is off (null: it is on).
+  const pushWhy = running ? 'running' : worker.hub === null ? 'noHub' : null;
+  const exportWhy = running ? 'running' : !isAdmin ? 'adminOnly' : !worker.canExport ? 'noHubKey' : null;
+  const hintId = (why: string) => `sync-why-${why}`;
+  const hints = [...new Set([pushWhy, exportWhy].filter((why): why is string => why !== null))];
+
+  let interval: string;
+  if (worker.intervalSecs === null) interval = t('staff.sync.onRequest');
+  else if (worker.intervalSecs % 60 === 0) interval = t('staff.sync.everyMinutes', { minutes: worker.intervalSecs / 60 });
+  else interval = t('staff.sync.everySeconds', { seconds: worker.intervalSecs });
+
+  return (
+    <div class="sync" data-testid="sync" aria-labelledby="sync-title" role="group">
+      <h3 class="panel__sub" id="sync-title">
+        {t('staff.desk.sync')}
+      </h3>
+      <dl class="facts sync__facts">
+        <div>
+          <dt>{t('staff.sync.hub')}</dt>
+          {worker.hub ? (
+            <dd class="mono sync__hub" data-testid="sync-hub">
+              {worker.hub}
+            </dd>
+          ) : (
+            <dd class="sync__no-hub" data-testid="sync-no-hub">
+              {t('staff.sync.noHub')}
+            </dd>
+          )}
+        </div>
+        {worker.hub ? (
+          <div>
+            <dt>{t('staff.sync.auto')}</dt>
+            <dd class="sync__interval">{interval}</dd>
+          </div>
+        ) : null}
+      </dl>
+      {live ? (
+        <SyncProgressLine progress={live} />
+      ) : running ? (
+        <p class="inline-info" role="status" data-testid="sync-running" data-job={running}>
+          <span class="spinner spinner--inline" aria-hidden="true" />
+          {t(running === 'push' ? 'staff.sync.running.push' : 'staff.sync.running.export')}
+        </p>
+      ) : null}
+      <SyncLastRun worker={worker} />
+      {controls ? (
+        <>
+          <div class="staff-actions" role="group" aria-label={t('staff.desk.sync')}>
+            <Button
+              size="md"
+              id="sync-now"
+              disabled={pushWhy !== null}
+              busy={busy === 'push'}
+              describedBy={pushWhy ? hintId(pushWhy) : undefined}
+              onClick={controls.onSyncNow}
+            >
+              {t('staff.sync.syncNow')}
+            </Button>
+            <Button
+              size="md"
+              variant="secondary"
+              id="sync-export"
+              disabled={exportWhy !== null}
+              busy={busy === 'export'}
+              describedBy={exportWhy ? hintId(exportWhy) : undefined}
+              onClick={controls.onExport}
+            >
+              {t('staff.sync.export')}
+            </Button>
+          </div>
+          {hints.length > 0 ? (
+            <ul class="sync__hints">
+              {hints.map((why) => (
+                <li key={why} id={hintId(why)} data-why={why}>
+                  {t(`staff.sync.why.${why}`)}
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </>
+      ) : null}
+    </div>
+  );
+}
+
+export function DeskStatusPanel(props: {
+  status: DeskStatus | null;
+  updatedAt: string | null;
+  sync: SyncProgressEvent | null;
+  controls?: SyncControls;
+}) {
   const { t, locale } = useI18n();
   const status = props.status;
   return (
@@ -56,11 +222,7 @@ export function DeskStatusPanel(props: { status: DeskStatus | null; updatedAt: s
               {t('staff.desk.lowSerials')}
             </p>
           ) : null}
-          {props.sync && props.sync.done < props.sync.total ? (
-            <p class="inline-info" role="status">
-              {t('staff.desk.syncing', { stage: props.sync.stage, done: props.sync.done, total: props.sync.total })}
-            </p>
-          ) : null}
+          <SyncSection worker={status.sync.worker} progress={props.sync} controls={props.controls} />
           <h3 class="panel__sub">{t('staff.desk.today')}</h3>
           <dl class="stats stats--today">
             <div>

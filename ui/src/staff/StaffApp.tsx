@@ -7,11 +7,16 @@ import { Button, Emblem, Icon } from '../components';
 import { formatClock } from '../format';
 import { useI18n } from '../i18n';
 import { playAlertTone, prompts } from '../prompts';
-import type { DeskStatus, Review, Staff, StaffAlertEvent, StaffCommand, SyncProgressEvent, View } from '../types';
+import type { DeskStatus, Review, Staff, StaffAlertEvent, StaffCommand, SyncJob, SyncProgressEvent, View } from '../types';
 import { LanguageToggle } from '../candidate/Shell';
-import { DeskStatusPanel, LivePanel, ReviewPanel } from './Panels';
+import { DeskStatusPanel, LivePanel, ReviewPanel, syncRunEnded } from './Panels';
 
 export const DESK_REFRESH_MS = 5000;
+/**
+ * The worker records a run's result just after its `finished` / `failed` event, so the desk
+ * status is fetched at the event and once more this long after it.
+ */
+export const SYNC_SETTLE_MS = 1000;
 const SIGNED_OUT_CODES = new Set(['staff.expired', 'staff.token']);
 
 export function SignIn(props: { onSignedIn: (staff: Staff) => void; expired: boolean }) {
@@ -104,6 +109,7 @@ export function StaffApp(props: StaffAppProps) {
   const [review, setReview] = useState<Review | null>(null);
   const [reviewLoading, setReviewLoading] = useState(false);
   const [busy, setBusy] = useState<string | null>(null);
+  const [syncBusy, setSyncBusy] = useState<SyncJob | null>(null);
   const [error, setError] = useState<api.CommandError | null>(null);
   const [muted, setMuted] = useState(prompts.muted);
   const { locale } = useI18n();
@@ -168,6 +174,28 @@ export function StaffApp(props: StaffAppProps) {
     }
     alertCount.current = props.alerts.length;
   }, [props.alerts.length]);
+
+  // A sync run that ends changes the desk status (records waiting, last push, the run's result).
+  useEffect(() => {
+    if (!staff || !syncRunEnded(props.sync)) return;
+    void refreshDesk();
+    const timer = setTimeout(() => void refreshDesk(), SYNC_SETTLE_MS);
+    return () => clearTimeout(timer);
+  }, [props.sync]);
+
+  /** Queues a push (`sync_now`) or an export (`sync_export`); the worker's new state shows at once. */
+  const startSync = async (job: SyncJob) => {
+    setSyncBusy(job);
+    setError(null);
+    try {
+      const worker = await guarded(job === 'push' ? api.syncNow : api.syncExport);
+      setDesk((current) => (current ? { ...current, sync: { ...current.sync, worker } } : current));
+    } catch (raw) {
+      setError(api.toCommandError(raw));
+    } finally {
+      setSyncBusy(null);
+    }
+  };
 
   const command = async (command: StaffCommand) => {
     setBusy(command.kind);
@@ -258,7 +286,17 @@ export function StaffApp(props: StaffAppProps) {
           <div class="console__grid">
             <div class="console__col">
               <LivePanel view={props.view} review={review} busy={busy} command={command} />
-              <DeskStatusPanel status={desk} updatedAt={deskAt} sync={props.sync} />
+              <DeskStatusPanel
+                status={desk}
+                updatedAt={deskAt}
+                sync={props.sync}
+                controls={{
+                  role: staff.role,
+                  busy: syncBusy,
+                  onSyncNow: () => void startSync('push'),
+                  onExport: () => void startSync('export'),
+                }}
+              />
             </div>
             <div class="console__col console__col--wide">
               <ReviewPanel review={review} loading={reviewLoading} onRefresh={() => void refreshReview()} command={command} view={props.view} />
