@@ -434,6 +434,10 @@ pub struct CameraFrameEvent {
     pub faces: usize,
     pub face: Option<BoxDto>,
     pub in_guide: Option<bool>,
+    /// `good` | `noFace` | `severalFaces` | `outside` | `closer` | `further`.
+    pub hint: String,
+    /// The guide box the rules judge by (`[matcher.guide]`), fractions of the frame.
+    pub guide: BoxDto,
 }
 
 /// A box as fractions of the frame.
@@ -473,6 +477,21 @@ impl CameraFrameEvent {
                 height: face.height,
             }),
             in_guide: frame.in_guide,
+            hint: match frame.hint {
+                zk_app::GuideHint::Good => "good",
+                zk_app::GuideHint::NoFace => "noFace",
+                zk_app::GuideHint::SeveralFaces => "severalFaces",
+                zk_app::GuideHint::Outside => "outside",
+                zk_app::GuideHint::Closer => "closer",
+                zk_app::GuideHint::Further => "further",
+            }
+            .to_owned(),
+            guide: BoxDto {
+                x: frame.guide.x,
+                y: frame.guide.y,
+                width: frame.guide.width,
+                height: frame.guide.height,
+            },
         }
     }
 }

@@ -128,8 +128,12 @@ fn demo_hub_key(dir: &std::path::Path) -> anyhow::Result<String> {
     Ok(key.public().to_text())
 }
 
+/// When the process started (set first thing in [`run`]; the cold-start time is measured from it).
+pub(crate) static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
 /// Runs the app until its window closes.
 pub fn run() -> anyhow::Result<()> {
+    let started = *STARTED.get_or_init(std::time::Instant::now);
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("ZK_LOG").unwrap_or_else(|_| "warn".into()),
@@ -137,7 +141,6 @@ pub fn run() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let options = Options::parse();
-    let started = std::time::Instant::now();
     let opened = open_desk(&options)?;
     let spec = WindowSpec {
         fullscreen: !options.windowed,

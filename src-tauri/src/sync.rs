@@ -136,6 +136,13 @@ struct State {
     stop: bool,
 }
 
+/// What a run that went through did.
+struct Run {
+    done: u64,
+    total: u64,
+    file: Option<String>,
+}
+
 /// Why a sync request was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SyncRefusal {
@@ -291,52 +298,68 @@ impl SyncWorker {
         )?)
     }
 
-    /// Runs one job now, on the calling thread.
+    /// Runs one job now, on the calling thread. The result is recorded before the last event
+    /// goes out, so a desk status asked for on that event already shows it.
     pub fn run_job(&self, job: SyncJob, emit: &Emit) {
         lock(&self.state).running = Some(job);
         let result = match job {
             SyncJob::Push => self.push(emit),
             SyncJob::Export => self.export(emit),
         };
-        let outcome = match result {
-            Ok((done, file)) => {
-                tracing::info!(job = ?job, done, "sync run finished");
-                SyncOutcome {
-                    job,
-                    ok: true,
-                    done,
-                    at: now_ms(),
-                    message: None,
-                    file,
-                }
+        let (outcome, last_event) = match result {
+            Ok(run) => {
+                tracing::info!(job = ?job, done = run.done, "sync run finished");
+                (
+                    SyncOutcome {
+                        job,
+                        ok: true,
+                        done: run.done,
+                        at: now_ms(),
+                        message: None,
+                        file: run.file.clone(),
+                    },
+                    SyncProgressEvent {
+                        job,
+                        stage: "finished".into(),
+                        done: run.done,
+                        total: run.total,
+                        message: None,
+                        file: run.file,
+                    },
+                )
             }
             Err(error) => {
                 let message = format!("{error:#}");
                 tracing::warn!(job = ?job, "sync run failed: {message}");
-                emit(&SyncProgressEvent {
-                    job,
-                    stage: "failed".into(),
-                    done: 0,
-                    total: 0,
-                    message: Some(message.clone()),
-                    file: None,
-                });
-                SyncOutcome {
-                    job,
-                    ok: false,
-                    done: 0,
-                    at: now_ms(),
-                    message: Some(message),
-                    file: None,
-                }
+                (
+                    SyncOutcome {
+                        job,
+                        ok: false,
+                        done: 0,
+                        at: now_ms(),
+                        message: Some(message.clone()),
+                        file: None,
+                    },
+                    SyncProgressEvent {
+                        job,
+                        stage: "failed".into(),
+                        done: 0,
+                        total: 0,
+                        message: Some(message),
+                        file: None,
+                    },
+                )
             }
         };
-        let mut state = lock(&self.state);
-        state.running = None;
-        state.last = Some(outcome);
+        {
+            let mut state = lock(&self.state);
+            state.running = None;
+            state.last = Some(outcome);
+        }
+        emit(&last_event);
     }
 
-    fn push(&self, emit: &Emit) -> anyhow::Result<(u64, Option<String>)> {
+    fn push(&self, emit: &Emit) -> anyhow::Result<Run> {
         let hub = self
             .settings
             .hub_url
@@ -389,11 +412,14 @@ impl SyncWorker {
             &options,
             &mut events,
         ))?;
-        emit(&progress("finished", report.acked, None));
-        Ok((report.acked, None))
+        Ok(Run {
+            done: report.acked,
+            total,
+            file: None,
+        })
     }
 
-    fn export(&self, emit: &Emit) -> anyhow::Result<(u64, Option<String>)> {
+    fn export(&self, emit: &Emit) -> anyhow::Result<Run> {
         let hub = self.settings.hub_key.as_ref().ok_or(SyncRefusal::NoHubKey)?;
         let mut store = self.open_store()?;
         let total = store.sync_status()?.unacked;
@@ -430,16 +456,10 @@ impl SyncWorker {
                 anyhow::Error::new(error).context(format!("cannot write {}", path.display()))
             },
         )?;
-        let records = report.map_or(0, |report| report.records);
-        let file = path.display().to_string();
-        emit(&SyncProgressEvent {
-            job: SyncJob::Export,
-            stage: "finished".into(),
-            done: records,
+        Ok(Run {
+            done: report.map_or(0, |report| report.records),
             total,
-            message: None,
-            file: Some(file.clone()),
-        });
-        Ok((records, Some(file)))
+            file: Some(path.display().to_string()),
+        })
     }
 }

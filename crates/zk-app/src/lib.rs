@@ -28,6 +28,6 @@ pub use kiosk::{
     ReviewIdentity, SessionImages,
 };
 pub use matcher::{open_matcher, FaceMatcher, SimFaceMatcher, SimScores, VisionFaceMatcher};
-pub use preview::{PreviewConfig, PreviewFrame, PreviewPhase, PreviewStep};
+pub use preview::{GuideHint, PreviewConfig, PreviewFrame, PreviewPhase, PreviewStep};
 pub use retention::{PurgeReport, RetentionConfig};
 pub use staff::{SecurityConfig, StaffCommand, StaffToken};

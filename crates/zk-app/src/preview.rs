@@ -115,6 +115,61 @@ pub struct FaceFraction {
     pub height: f64,
 }
 
+/// What the candidate should do now, by the guide rules (the hint under the preview).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GuideHint {
+    /// One face, in the guide, of a good size.
+    Good,
+    NoFace,
+    SeveralFaces,
+    /// The face's centre is outside the guide box (the UI says which way from the boxes).
+    Outside,
+    /// Too far: come closer.
+    Closer,
+    /// Too near: move back a little.
+    Further,
+}
+
+impl GuideHint {
+    fn of(finding: &FrameFinding) -> GuideHint {
+        match finding {
+            FrameFinding::InGuide(_) => GuideHint::Good,
+            FrameFinding::NoFace => GuideHint::NoFace,
+            FrameFinding::SeveralFaces => GuideHint::SeveralFaces,
+            FrameFinding::OutsideGuide(_) => GuideHint::Outside,
+            FrameFinding::TooSmall(_) => GuideHint::Closer,
+            FrameFinding::TooLarge(_) => GuideHint::Further,
+        }
+    }
+}
+
+/// One camera frame made ready for the screen: scaled, faces found and judged, JPEG-encoded.
+#[derive(Clone, PartialEq)]
+pub struct Rendered {
+    pub width: u32,
+    pub height: u32,
+    pub jpeg: Vec<u8>,
+    /// Faces found in the frame.
+    pub faces: usize,
+    /// The largest face.
+    pub face: Option<FaceFraction>,
+    pub hint: GuideHint,
+}
+
+impl std::fmt::Debug for Rendered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A face image: its size only.
+        f.debug_struct("Rendered")
+            .field("width", &self.width)
+            .field("height", &self.height)
+            .field("jpeg_bytes", &self.jpeg.len())
+            .field("faces", &self.faces)
+            .field("face", &self.face)
+            .field("hint", &self.hint)
+            .finish()
+    }
+}
+
 /// One preview frame for the screen.
 #[derive(Clone, PartialEq)]
 pub struct PreviewFrame {
@@ -131,6 +186,47 @@ pub struct PreviewFrame {
     pub face: Option<FaceFraction>,
     /// Whether the frame would pass the guide rules (`None`: no face).
     pub in_guide: Option<bool>,
+    pub hint: GuideHint,
+    /// The oval the UI draws ([`target_oval`]), as fractions of the frame.
+    pub guide: FaceFraction,
+}
+
+impl PreviewFrame {
+    fn new(job: Job, rendered: Rendered, guide: &GuideConfig) -> PreviewFrame {
+        PreviewFrame {
+            step: job.step,
+            phase: job.phase,
+            remaining_ms: job.remaining_ms,
+            seq: job.seq,
+            width: rendered.width,
+            height: rendered.height,
+            jpeg: rendered.jpeg,
+            faces: rendered.faces,
+            face: rendered.face,
+            in_guide: match rendered.hint {
+                GuideHint::NoFace => None,
+                GuideHint::Good => Some(true),
+                _ => Some(false),
+            },
+            hint: rendered.hint,
+            guide: target_oval(guide, rendered.width, rendered.height),
+        }
+    }
+}
+
+/// The oval the UI draws, as a box in fractions of a `width`×`height` frame: centred, as wide as
+/// the geometric mean of the face-size limits and 1.3 times as tall as wide in pixels (a head),
+/// kept inside the guide box. A face that fills it passes the rules.
+pub fn target_oval(guide: &GuideConfig, width: u32, height: u32) -> FaceFraction {
+    let aspect = f64::from(width.max(1)) / f64::from(height.max(1));
+    let face_width = (guide.min_face * guide.max_face).sqrt().min(guide.width);
+    let face_height = (face_width * 1.3 * aspect).min(guide.height);
+    FaceFraction {
+        x: 0.5 - face_width / 2.0,
+        y: 0.5 - face_height / 2.0,
+        width: face_width,
+        height: face_height,
+    }
 }
 
 impl std::fmt::Debug for PreviewFrame {
@@ -144,6 +240,7 @@ impl std::fmt::Debug for PreviewFrame {
             .field("jpeg_bytes", &self.jpeg.len())
             .field("faces", &self.faces)
             .field("in_guide", &self.in_guide)
+            .field("hint", &self.hint)
             .finish_non_exhaustive()
     }
 }
@@ -242,13 +339,7 @@ impl PreviewTap {
             .spawn(move || {
                 for job in queue {
                     let frame = match render(&job.image, &detector, &guide, width, quality) {
-                        Ok(rendered) => PreviewFrame {
-                            step: job.step,
-                            phase: job.phase,
-                            remaining_ms: job.remaining_ms,
-                            seq: job.seq,
-                            ..rendered
-                        },
+                        Ok(rendered) => PreviewFrame::new(job, rendered, &guide),
                         Err(error) => {
                             tracing::warn!(%error, "a preview frame could not be rendered");
                             continue;
@@ -292,14 +383,14 @@ impl PreviewTap {
 }
 
 /// Scales a camera frame to `width`, finds the faces, judges the largest against the guide and
-/// encodes the JPEG. The step, phase, time and number are the caller's to fill in.
+/// encodes the JPEG.
 pub fn render(
     image: &RgbImage,
     detector: &FaceDetector,
     guide: &GuideConfig,
     width: u32,
     quality: u8,
-) -> Result<PreviewFrame, AppError> {
+) -> Result<Rendered, AppError> {
     let (source_w, source_h) = image.dimensions();
     if source_w < 8 || source_h < 8 {
         return Err(AppError::Image(format!(
@@ -321,26 +412,17 @@ pub fn render(
         width: f64::from(face.width) / f64::from(width),
         height: f64::from(face.height) / f64::from(height),
     });
-    let in_guide = match finding {
-        FrameFinding::NoFace => None,
-        FrameFinding::InGuide(_) => Some(true),
-        _ => Some(false),
-    };
     let mut jpeg = Vec::new();
     JpegEncoder::new_with_quality(Cursor::new(&mut jpeg), quality)
         .encode_image(&small)
         .map_err(|error| AppError::Image(error.to_string()))?;
-    Ok(PreviewFrame {
-        step: PreviewStep::Liveness,
-        phase: PreviewPhase::Framing,
-        remaining_ms: 0,
-        seq: 0,
+    Ok(Rendered {
         width,
         height,
         jpeg,
         faces: faces.len(),
         face,
-        in_guide,
+        hint: GuideHint::of(&finding),
     })
 }
 

@@ -12,8 +12,18 @@ use crate::error::CommandError;
 
 type DeskState<'a> = State<'a, Arc<Desk>>;
 
+/// The UI's first call: the log gets the cold-start time (process start to a running UI).
 #[tauri::command]
 pub fn app_info(desk: DeskState<'_>) -> AppInfoDto {
+    static FIRST: std::sync::Once = std::sync::Once::new();
+    if let Some(started) = crate::open::STARTED.get() {
+        FIRST.call_once(|| {
+            tracing::info!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "the UI is up (its first call)"
+            );
+        });
+    }
     desk.info.clone()
 }
 

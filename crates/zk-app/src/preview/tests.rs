@@ -104,7 +104,7 @@ fn a_rendered_frame_has_the_face_box_and_the_guide_verdict() {
         (0.4..0.6).contains(&centre.0) && (0.3..0.7).contains(&centre.1),
         "{face:?}"
     );
-    assert_eq!(frame.in_guide, Some(true), "{frame:?}");
+    assert_eq!(frame.hint, GuideHint::Good, "{frame:?}");
     let decoded = image::load_from_memory(&frame.jpeg).unwrap();
     assert_eq!((decoded.width(), decoded.height()), (320, 240));
 
@@ -118,14 +118,43 @@ fn a_rendered_frame_has_the_face_box_and_the_guide_verdict() {
     );
     let mut aside = RgbImage::from_pixel(640, 480, Rgb([120, 130, 140]));
     image::imageops::overlay(&mut aside, &small, 0, 0);
-    let frame = render(&aside, &detector, &guide, 320, 70).unwrap();
+    let loose = GuideConfig {
+        min_face: 0.1,
+        ..GuideConfig::default()
+    };
+    let frame = render(&aside, &detector, &loose, 320, 70).unwrap();
     assert_eq!(frame.faces, 1);
-    assert_eq!(frame.in_guide, Some(false), "{frame:?}");
+    assert_eq!(frame.hint, GuideHint::Outside, "{frame:?}");
+
+    // Centred but small: come closer. The same limits, tightened: move back.
+    let mut far = RgbImage::from_pixel(640, 480, Rgb([120, 130, 140]));
+    image::imageops::overlay(&mut far, &small, 220, 140);
+    let frame = render(&far, &detector, &guide, 320, 70).unwrap();
+    assert_eq!(frame.faces, 1, "{frame:?}");
+    let face = frame.face.unwrap();
+    let strict = GuideConfig {
+        min_face: face.width * 1.5,
+        max_face: (face.width * 3.0).min(1.0),
+        ..GuideConfig::default()
+    };
+    assert_eq!(
+        render(&far, &detector, &strict, 320, 70).unwrap().hint,
+        GuideHint::Closer
+    );
+    let near = GuideConfig {
+        min_face: face.width / 3.0,
+        max_face: face.width / 1.5,
+        ..GuideConfig::default()
+    };
+    assert_eq!(
+        render(&far, &detector, &near, 320, 70).unwrap().hint,
+        GuideHint::Further
+    );
 
     // An empty scene: no face, no verdict.
     let empty = RgbImage::from_pixel(640, 480, Rgb([120, 130, 140]));
     let frame = render(&empty, &detector, &guide, 320, 70).unwrap();
-    assert_eq!((frame.faces, frame.face, frame.in_guide), (0, None, None));
+    assert_eq!((frame.faces, frame.face, frame.hint), (0, None, GuideHint::NoFace));
 
     // A broken frame is an error, not a panic.
     assert!(render(&RgbImage::new(4, 4), &detector, &guide, 320, 70).is_err());
@@ -212,4 +241,29 @@ fn bad_settings_are_refused() {
     assert!(PreviewTap::spawn(&off, GuideConfig::default(), sender)
         .unwrap()
         .is_none());
+}
+
+#[test]
+fn the_oval_to_draw_is_centred_head_shaped_and_within_the_rules() {
+    let guide = GuideConfig::default();
+    let oval = target_oval(&guide, 320, 240);
+    assert!((oval.x + oval.width / 2.0 - 0.5).abs() < 1e-9);
+    assert!((oval.y + oval.height / 2.0 - 0.5).abs() < 1e-9);
+    // A face as wide as the oval is neither too small nor too large.
+    assert!(oval.width > guide.min_face && oval.width < guide.max_face, "{oval:?}");
+    // Taller than wide in pixels, and inside the box the face's centre must stay in.
+    assert!(oval.height * 240.0 > oval.width * 320.0, "{oval:?}");
+    assert!(oval.height <= guide.height && oval.width <= guide.width);
+    // A portrait frame: the same width fraction, a smaller height fraction.
+    let portrait = target_oval(&guide, 240, 320);
+    assert!((portrait.width - oval.width).abs() < 1e-9);
+    assert!(portrait.height < oval.height);
+    // A tight guide box bounds it.
+    let tight = GuideConfig {
+        width: 0.2,
+        height: 0.3,
+        ..GuideConfig::default()
+    };
+    let small = target_oval(&tight, 320, 240);
+    assert!(small.width <= 0.2 && small.height <= 0.3, "{small:?}");
 }
