@@ -22,8 +22,8 @@ use tauri::{Emitter, Runtime};
 use zk_app::KioskEvent;
 
 use crate::desk::Desk;
-use crate::sync::SyncWorker;
 use crate::dto::{DeviceStatusEvent, ReasonDto, SessionEndedEvent, StaffAlertEvent, ViewDto};
+use crate::sync::SyncWorker;
 
 pub use open::{run, Options};
 

@@ -122,7 +122,10 @@ fn demo_hub_key(dir: &std::path::Path) -> anyhow::Result<String> {
     } else {
         let key = zk_sync::HubKey::generate()?;
         key.save_new(&path)?;
-        tracing::info!("demo: bundles are encrypted to the demo hub key {}", path.display());
+        tracing::info!(
+            "demo: bundles are encrypted to the demo hub key {}",
+            path.display()
+        );
         key
     };
     Ok(key.public().to_text())
@@ -153,8 +156,8 @@ pub fn run() -> anyhow::Result<()> {
         opened.sync,
         Some(spec),
     )
-        .run(tauri::generate_context!())
-        .context("the window system failed")
+    .run(tauri::generate_context!())
+    .context("the window system failed")
 }
 
 /// How to open the kiosk window.

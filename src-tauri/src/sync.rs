@@ -81,7 +81,13 @@ impl SyncSettings {
 fn config_file_name(desk_id: &str) -> String {
     let name: String = desk_id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     if name.is_empty() {
         "desk".into()
@@ -283,13 +289,14 @@ impl SyncWorker {
     }
 
     fn open_store(&self) -> anyhow::Result<Store> {
-        Store::open_with_backend(&self.settings.store_dir, self.settings.key_backend)
-            .with_context(|| {
+        Store::open_with_backend(&self.settings.store_dir, self.settings.key_backend).with_context(
+            || {
                 format!(
                     "cannot open the store in {}",
                     self.settings.store_dir.display()
                 )
-            })
+            },
+        )
     }
 
     fn desk_key(&self) -> anyhow::Result<DeskKey> {
@@ -360,11 +367,7 @@ impl SyncWorker {
     }
 
     fn push(&self, emit: &Emit) -> anyhow::Result<Run> {
-        let hub = self
-            .settings
-            .hub_url
-            .as_deref()
-            .ok_or(SyncRefusal::NoHub)?;
+        let hub = self.settings.hub_url.as_deref().ok_or(SyncRefusal::NoHub)?;
         let mut store = self.open_store()?;
         let total = store.sync_status()?.unacked;
         let progress = |stage: &str, done: u64, message: Option<String>| SyncProgressEvent {
@@ -420,7 +423,11 @@ impl SyncWorker {
     }
 
     fn export(&self, emit: &Emit) -> anyhow::Result<Run> {
-        let hub = self.settings.hub_key.as_ref().ok_or(SyncRefusal::NoHubKey)?;
+        let hub = self
+            .settings
+            .hub_key
+            .as_ref()
+            .ok_or(SyncRefusal::NoHubKey)?;
         let mut store = self.open_store()?;
         let total = store.sync_status()?.unacked;
         let dir = &self.settings.export_dir;
@@ -452,9 +459,7 @@ impl SyncWorker {
                 report = Some(written);
                 Ok(())
             },
-            |error| {
-                anyhow::Error::new(error).context(format!("cannot write {}", path.display()))
-            },
+            |error| anyhow::Error::new(error).context(format!("cannot write {}", path.display())),
         )?;
         Ok(Run {
             done: report.map_or(0, |report| report.records),

@@ -1,10 +1,11 @@
 // The built kiosk app in a real window (Xvfb), driven through tauri-driver + WebKitWebDriver:
 // a whole candidate with the simulators (ID card → digits → photo → pledge → signature →
-// admission number), then one staff review (a name mismatch, rejected with a note). A screenshot
-// of every step goes to ui/test-results/window/. Run by scripts/test-window.sh.
+// admission number), then one staff review (a name mismatch, rejected with a note), then the site
+// admin exports the confirmed record to a bundle file (the demo desk has no hub). A screenshot of
+// every step goes to ui/test-results/window/. Run by scripts/test-window.sh.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -160,5 +161,26 @@ describe('the kiosk app in a real window', () => {
     await driver.waitFor('#ended-reason', { timeoutMs: 30000 });
     assert.match(await driver.text('#ended-reason'), /工作人员未予通过|did not approve/);
     await screenshot('ended');
+  });
+
+  it('lets the site admin export the waiting record to a bundle file', async () => {
+    await driver.execute("location.hash = '#/staff'");
+    await driver.type('#staff-operator', 'demo-admin');
+    await driver.type('#staff-secret', '864200');
+    await driver.click('#staff-sign-in');
+    await driver.waitFor('[data-testid="sync"]', { timeoutMs: 30000 });
+    // The demo desk is offline: no hub, one confirmation waiting.
+    await driver.waitFor('[data-testid="sync-no-hub"]');
+    assert.equal((await driver.text('[data-testid="unacked"]')).trim(), '1');
+    await driver.click('#sync-export');
+    await driver.waitFor('[data-testid="sync-last"][data-ok="true"][data-job="export"]', { timeoutMs: 30000 });
+    assert.match(await driver.text('[data-testid="sync-last"]'), /\.zkbundle/);
+    const bundles = readdirSync(join(store, 'exports')).filter((name) => name.endsWith('.zkbundle'));
+    assert.equal(bundles.length, 1, `one bundle in the export folder, got ${bundles}`);
+    assert.ok(statSync(join(store, 'exports', bundles[0])).size > 1000, 'the bundle holds the record and its images');
+    // Exported is not acknowledged: the record waits for the hub's receipt.
+    assert.equal((await driver.text('[data-testid="unacked"]')).trim(), '1');
+    await screenshot('staff-sync-exported');
+    await driver.click('#staff-sign-out');
   });
 });

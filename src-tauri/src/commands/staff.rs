@@ -93,9 +93,9 @@ async fn queue_sync(
     blocking(&desk, move |desk| {
         let token = desk.staff_token(&token)?;
         desk.with_kiosk(|kiosk| kiosk.authorize_staff(&token, action))?;
-        worker
-            .request(job)
-            .map_err(|refusal| CommandError::new("sync.not_configured", refusal.to_string(), false))?;
+        worker.request(job).map_err(|refusal| {
+            CommandError::new("sync.not_configured", refusal.to_string(), false)
+        })?;
         Ok(worker.status())
     })
     .await

@@ -136,12 +136,18 @@ fn sync_now_pushes_to_the_hub_once_the_desk_is_enrolled_and_loses_nothing_before
 
     let key = DeskKey::load_or_create(&app.store.path().join(DESK_KEY_FILE)).unwrap();
     hub.runtime
-        .block_on(hub.db.enrol_desk(&key.public_hex(), "desk-01", None, now_ms()))
+        .block_on(
+            hub.db
+                .enrol_desk(&key.public_hex(), "desk-01", None, now_ms()),
+        )
         .unwrap();
     call(&app.webview, "sync_now", json!({ "token": token })).unwrap();
     let finished = run_end(&events, 2);
     assert_eq!(finished["stage"], "finished", "{finished}");
-    assert_eq!((finished["done"].as_u64(), finished["total"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (finished["done"].as_u64(), finished["total"].as_u64()),
+        (Some(1), Some(1))
+    );
     assert!(events
         .lock()
         .unwrap()
@@ -155,13 +161,23 @@ fn sync_now_pushes_to_the_hub_once_the_desk_is_enrolled_and_loses_nothing_before
     assert_eq!(status["sync"]["worker"]["last"]["done"], 1, "{status}");
     let stats = hub.runtime.block_on(hub.db.stats()).unwrap();
     assert_eq!(stats.confirmations, 1);
-    assert!(stats.blobs >= 3, "photo, ID photo and signature: {}", stats.blobs);
+    assert!(
+        stats.blobs >= 3,
+        "photo, ID photo and signature: {}",
+        stats.blobs
+    );
 
     // Again: nothing waits, nothing is sent twice.
     call(&app.webview, "sync_now", json!({ "token": token })).unwrap();
     let again = run_end(&events, 3);
-    assert_eq!((again["stage"].as_str(), again["done"].as_u64()), (Some("finished"), Some(0)));
-    assert_eq!(hub.runtime.block_on(hub.db.stats()).unwrap().confirmations, 1);
+    assert_eq!(
+        (again["stage"].as_str(), again["done"].as_u64()),
+        (Some("finished"), Some(0))
+    );
+    assert_eq!(
+        hub.runtime.block_on(hub.db.stats()).unwrap().confirmations,
+        1
+    );
 }
 
 #[test]
@@ -191,7 +207,11 @@ fn an_admin_exports_a_bundle_the_hub_key_opens_and_the_records_still_wait() {
     );
     assert_eq!(finished["done"], 1);
     let file = std::path::PathBuf::from(finished["file"].as_str().unwrap());
-    assert!(file.starts_with(app.store.path().join("exports")), "{}", file.display());
+    assert!(
+        file.starts_with(app.store.path().join("exports")),
+        "{}",
+        file.display()
+    );
     assert_eq!(file.extension().and_then(|e| e.to_str()), Some("zkbundle"));
 
     let hub_key = HubKey::load(&app.store.path().join("demo-hub.key")).unwrap();
@@ -208,5 +228,8 @@ fn an_admin_exports_a_bundle_the_hub_key_opens_and_the_records_still_wait() {
     // Until the hub's receipt comes back, the record still waits to be sent.
     let status = call(&app.webview, "desk_status", json!({ "token": admin })).unwrap();
     assert_eq!(status["sync"]["unacked"], 1, "{status}");
-    assert_eq!(status["sync"]["worker"]["last"]["file"], file.display().to_string());
+    assert_eq!(
+        status["sync"]["worker"]["last"]["file"],
+        file.display().to_string()
+    );
 }

@@ -154,7 +154,10 @@ fn a_rendered_frame_has_the_face_box_and_the_guide_verdict() {
     // An empty scene: no face, no verdict.
     let empty = RgbImage::from_pixel(640, 480, Rgb([120, 130, 140]));
     let frame = render(&empty, &detector, &guide, 320, 70).unwrap();
-    assert_eq!((frame.faces, frame.face, frame.hint), (0, None, GuideHint::NoFace));
+    assert_eq!(
+        (frame.faces, frame.face, frame.hint),
+        (0, None, GuideHint::NoFace)
+    );
 
     // A broken frame is an error, not a panic.
     assert!(render(&RgbImage::new(4, 4), &detector, &guide, 320, 70).is_err());
@@ -250,7 +253,10 @@ fn the_oval_to_draw_is_centred_head_shaped_and_within_the_rules() {
     assert!((oval.x + oval.width / 2.0 - 0.5).abs() < 1e-9);
     assert!((oval.y + oval.height / 2.0 - 0.5).abs() < 1e-9);
     // A face as wide as the oval is neither too small nor too large.
-    assert!(oval.width > guide.min_face && oval.width < guide.max_face, "{oval:?}");
+    assert!(
+        oval.width > guide.min_face && oval.width < guide.max_face,
+        "{oval:?}"
+    );
     // Taller than wide in pixels, and inside the box the face's centre must stay in.
     assert!(oval.height * 240.0 > oval.width * 320.0, "{oval:?}");
     assert!(oval.height <= guide.height && oval.width <= guide.width);
