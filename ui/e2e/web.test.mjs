@@ -203,6 +203,11 @@ const KEY_TEXT = [
   '.pill',
   '.stats dt',
   '.score__numbers',
+  '.sync__line',
+  '.sync__hints li',
+  '.inline-ok',
+  '.inline-error',
+  '.sync__no-hub',
   '.field label',
   '.identity thead th',
   '.identity tbody th',
@@ -265,6 +270,23 @@ function faceBoxGeometry([width, height, face]) {
     transform: style.transform,
     objectFit: style.objectFit,
     fills: [shown.left - frame.left, shown.top - frame.top, shown.width - frame.width, shown.height - frame.height].every((d) => Math.abs(d) < 1),
+  };
+}
+
+/** Where the guide's oval is against the frame's guide box placed like the picture (mirrored, cover-scaled, kept 1 % inside). */
+function guideGeometry([width, height, guide]) {
+  const frame = document.querySelector('.camera__frame').getBoundingClientRect();
+  const oval = document.querySelector('.camera__oval').getBoundingClientRect();
+  const scale = Math.max(frame.width / width, frame.height / height);
+  const [w, h] = [width * scale, height * scale];
+  const left = Math.max(frame.width * 0.01, (frame.width - w) / 2 + (1 - guide.x - guide.width) * w);
+  const right = Math.min(frame.width * 0.99, (frame.width - w) / 2 + (1 - guide.x) * w);
+  const top = Math.max(frame.height * 0.01, (frame.height - h) / 2 + guide.y * h);
+  const bottom = Math.min(frame.height * 0.99, (frame.height - h) / 2 + (guide.y + guide.height) * h);
+  return {
+    expected: [frame.left + left, frame.top + top, right - left, bottom - top].map(Math.round),
+    actual: [oval.left, oval.top, oval.width, oval.height].map(Math.round),
+    source: document.querySelector('svg.camera__guide').dataset.guide,
   };
 }
 
@@ -375,11 +397,12 @@ for (const orientation of ORIENTATIONS) {
     const kiosk = (fn, arg) => page.evaluate(fn, arg);
     const view = (name, patch = {}) => page.evaluate(([n, p]) => ({ ...JSON.parse(JSON.stringify(window.__FIXTURES__[n])), ...p }), [name, patch]);
 
-    // A 640×480 camera frame made in the page from the demo photo, the face where FACE says.
+    // A 640×480 camera frame made in the page from the demo photo, the face where FACE says, or
+    // moved `shift` of the frame's width to the right (the picture's face with it).
     const FACE = { x: 0.4, y: 0.2375, width: 0.2, height: 0.425 };
-    let jpeg = null;
-    async function cameraFrame(patch) {
-      jpeg ??= await page.evaluate(async () => {
+    const jpegs = new Map();
+    async function cameraFrame(patch, shift = 0) {
+      if (!jpegs.has(shift)) jpegs.set(shift, await page.evaluate(async (shift) => {
         const F = window.__FIXTURES__;
         const img = new Image();
         img.src = F.images[F['review.json'].images.liveFrame].dataUrl;
@@ -392,14 +415,15 @@ for (const orientation of ORIENTATIONS) {
         g.filter = 'blur(14px) brightness(0.7)';
         g.drawImage(img, 0, 80, 577, 400, -40, -40, 720, 560);
         g.filter = 'none';
-        g.drawImage(img, 320 - 297 * 0.6, 216 - 300 * 0.6, 577 * 0.6, 880 * 0.6);
+        g.drawImage(img, 320 - 297 * 0.6 + shift * 640, 216 - 300 * 0.6, 577 * 0.6, 880 * 0.6);
         return canvas.toDataURL('image/jpeg', 0.8).slice('data:image/jpeg;base64,'.length);
-      });
+      }, shift));
       const fixture = await page.evaluate(() => window.__FIXTURES__['event-camera-frame.json']);
-      return { ...fixture, width: 640, height: 480, jpeg, faces: 1, face: FACE, inGuide: true, ...patch };
+      const face = { ...FACE, x: FACE.x + shift };
+      return { ...fixture, width: 640, height: 480, jpeg: jpegs.get(shift), faces: 1, face, inGuide: true, ...patch };
     }
-    const startCamera = async (patch) => {
-      const frame = await cameraFrame(patch);
+    const startCamera = async (patch, shift = 0) => {
+      const frame = await cameraFrame(patch, shift);
       await kiosk((f) => window.__kiosk.startCamera(f), frame);
       return frame;
     };
@@ -476,7 +500,7 @@ for (const orientation of ORIENTATIONS) {
       await page.waitForSelector('[data-phase="leadIn"] #lead-in');
       assert.equal(await page.$('.recording'), null, 'no recording indicator in the lead-in');
       assert.equal(await page.$('figure.camera.is-recording'), null, 'no recording frame in the lead-in');
-      assert.equal(await page.textContent('#face-hint'), '已检测到人脸');
+      assert.equal(await page.textContent('#face-hint'), '很好，请保持不动');
       assert.match(await page.textContent('#lead-in-start'), /^\d 秒后开始录制$/);
       await checkFaceBox('lead-in', leadIn, 'ok');
       const rate = await page.evaluate(previewRate);
@@ -491,14 +515,26 @@ for (const orientation of ORIENTATIONS) {
       await until(() => digitsSpoken().length >= 4, 'the four digits spoken in the lead-in');
       assert.deepEqual(digitsSpoken().map((path) => path.match(/digit-(\d)/)[1]), ['4', '8', '2', '1'], 'each digit spoken once, in order');
 
-      // Recording: the indicator, the ring from remainingMs, the face box amber (outside the guide).
-      const recording = await startCamera({ step: 'liveness', phase: 'recording', remainingMs: 4000, inGuide: false });
+      // Recording: the indicator, the ring from remainingMs, the face box amber: the face moved to
+      // the frame's right (x 0.575..0.775, its centre at 0.675), so on the mirrored screen at
+      // 0.225..0.425 (still in the portrait box's crop, 0.219..0.781), its centre 0.325 left of the
+      // fixture's centred oval (0.3357..0.6643): the candidate moves to their right. (The kiosk says
+      // `outside` by its own rules' box, not sent: so with `[matcher.guide]` narrower than 0.35 of
+      // the width; the oval it sends is the fixture's either way.)
+      const recording = await startCamera({ step: 'liveness', phase: 'recording', remainingMs: 4000, inGuide: false, hint: 'outside' }, 0.175);
+      const guide = recording.guide;
       await page.waitForSelector('[data-phase="recording"] .recording__dot');
       const spokenBefore = requests.length;
       assert.ok(await page.$('figure.camera.is-recording'), 'the preview shows it records');
       assert.ok(await page.$('.ring__bar--live'), 'the ring follows the frames');
-      assert.equal(await page.textContent('#face-hint'), '请将面部对准椭圆框');
+      await page.waitForSelector('#face-hint[data-hint="yourRight"]');
+      assert.equal(await page.textContent('#face-hint'), '请向右移动一点');
       await checkFaceBox('recording', recording, 'outside');
+      const drawn = await page.evaluate(guideGeometry, [recording.width, recording.height, guide]);
+      assert.equal(drawn.source, 'frame');
+      for (let i = 0; i < 4; i++) {
+        assert.ok(Math.abs(drawn.actual[i] - drawn.expected[i]) <= 2, `guide oval ${drawn.actual} where the guide is ${drawn.expected}`);
+      }
       await check('liveness-recording');
       await page.waitForTimeout(600);
       assert.deepEqual(requests.slice(spokenBefore).filter((path) => path.includes('/prompts/')), [], 'nothing spoken while recording');
@@ -517,6 +553,25 @@ for (const orientation of ORIENTATIONS) {
       const countdownSize = await page.$eval('.camera__countdown-value', (el) => parseFloat(getComputedStyle(el).fontSize));
       assert.ok(countdownSize >= 72, `the countdown is ${countdownSize}px`);
       await checkFaceBox('photo', framing, 'ok');
+      // the fixture's head-sized oval (y 0.2148..0.7852 of the frame) and the shoulders' line under
+      // it as the design draws it under its 176×232 px head (240 px across, its top 7 px under the
+      // oval), scaled with the oval: it starts above the last 5 % of the box, so it shows
+      const photoGuide = await page.evaluate(guideGeometry, [framing.width, framing.height, framing.guide]);
+      assert.equal(photoGuide.source, 'frame');
+      for (let i = 0; i < 4; i++) {
+        assert.ok(Math.abs(photoGuide.actual[i] - photoGuide.expected[i]) <= 2, `photo guide oval ${photoGuide.actual} where the guide is ${photoGuide.expected}`);
+      }
+      const shoulders = await page.evaluate(() => {
+        const frame = document.querySelector('.camera__frame').getBoundingClientRect();
+        const oval = document.querySelector('.camera__oval').getBoundingClientRect();
+        const line = document.querySelector('.camera__shoulders')?.getBoundingClientRect();
+        return line && { gap: line.top - oval.bottom, ovalHeight: oval.height, room: (frame.bottom - line.top) / frame.height, wider: line.width / oval.width };
+      });
+      assert.ok(shoulders, 'the shoulders under the fixture\'s oval');
+      assert.ok(Math.abs(shoulders.gap - shoulders.ovalHeight * (7 / 232)) <= 2, `the shoulders ${shoulders.gap} px under the oval (${shoulders.ovalHeight} px high)`);
+      assert.ok(shoulders.room > 0.05, `the shoulders' top ${shoulders.room} of the box above its bottom edge`);
+      assert.ok(Math.abs(shoulders.wider - 240 / 176) < 0.05, `the shoulders ${shoulders.wider} times as wide as the oval`);
+      assert.equal(await page.textContent('.camera__hint'), '头部对准椭圆框，肩膀对准横线');
       await check('photo');
       await kiosk(() => window.__kiosk.stopCamera());
 
@@ -599,10 +654,10 @@ for (const orientation of ORIENTATIONS) {
 
       // The lead-in in English, two people in the picture (red); recording cuts the digits short.
       const spoken = () => requests.filter((path) => /\/prompts\/en\/digit-\d\.(ogg|wav)$/.test(path)).map((path) => path.match(/digit-(\d)/)[1]);
-      await startCamera({ step: 'liveness', phase: 'leadIn', remainingMs: 9000, faces: 2, inGuide: false });
+      await startCamera({ step: 'liveness', phase: 'leadIn', remainingMs: 9000, faces: 2, inGuide: false, hint: 'severalFaces' });
       await page.waitForSelector('[data-phase="leadIn"] #lead-in');
       await page.waitForSelector('#face-box.face-box--many');
-      assert.equal(await page.textContent('#face-hint'), 'Only one person, please');
+      assert.equal(await page.textContent('#face-hint'), 'Only the candidate should be in view');
       assert.equal(await page.textContent('#lead-in'), 'Listen, then read the digits aloud when recording starts');
       await check('liveness-6-digits-en-lead-in');
       await until(() => spoken().length >= 1, 'the first digit spoken');
@@ -722,6 +777,70 @@ for (const orientation of ORIENTATIONS) {
       assert.deepEqual(english.clipped, []);
       await check('staff-review-identity-en');
       await page.click('#lang-toggle');
+
+      // the desk's sync worker: the last push failed; "sync now", the live progress, a retry, the end
+      await page.$eval('[data-testid="sync"]', (el) => el.scrollIntoView({ block: 'center' }));
+      assert.equal(await page.textContent('[data-testid="sync-hub"]'), 'https://hub.example.cn:8443');
+      assert.equal(await page.getAttribute('[data-testid="sync-last"]', 'data-ok'), 'false');
+      assert.equal(await page.isDisabled('#sync-export'), true, 'export is an admin task: the operator cannot');
+      assert.equal(await page.textContent('[data-why="adminOnly"]'), '导出数据包：仅限站点管理员。');
+      await check('staff-sync-failed');
+      await page.focus('#sync-now');
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() => window.__kiosk.calls('sync_now').length === 1);
+      assert.deepEqual((await kiosk(() => window.__kiosk.calls('sync_now')))[0].args, { token: 'stf_3q9Zt0cV8r2LwYbXk1mN4pQe' });
+      await page.waitForSelector('#sync-now:disabled');
+      await kiosk(() => window.__kiosk.emit('kiosk://sync-progress', window.__FIXTURES__['event-sync-progress.json']));
+      await page.waitForSelector('[data-testid="sync-progress"][data-stage="acked"]');
+      assert.equal((await page.textContent('[data-testid="sync-progress"]')).trim(), '正在上传… 40 / 120');
+      await check('staff-sync-progress');
+      await kiosk(() =>
+        window.__kiosk.emit('kiosk://sync-progress', {
+          ...window.__FIXTURES__['event-sync-progress.json'],
+          stage: 'retrying',
+          message: 'attempt 2: the hub at https://hub.example.cn:8443/v1/batches answered 503 Service Unavailable; waiting before the next attempt',
+        }),
+      );
+      await page.waitForSelector('[data-testid="sync-progress"][data-stage="retrying"]');
+      await check('staff-sync-retrying');
+      const refreshes = (await kiosk(() => window.__kiosk.calls('desk_status'))).length;
+      const pushed = await page.evaluate(() => {
+        const status = JSON.parse(JSON.stringify(window.__FIXTURES__['desk-status.json']));
+        status.sync.unacked = 0;
+        status.sync.lastPushAt = 1796000200000;
+        status.sync.worker.last = { job: 'push', ok: true, done: 120, at: 1796000200000, message: null, file: null };
+        return status;
+      });
+      await kiosk((d) => window.__kiosk.setDesk(d), pushed);
+      await kiosk(() => window.__kiosk.emit('kiosk://sync-progress', { ...window.__FIXTURES__['event-sync-progress.json'], stage: 'finished', done: 120 }));
+      await page.waitForSelector('[data-testid="sync-last"][data-ok="true"]');
+      assert.ok((await kiosk(() => window.__kiosk.calls('desk_status'))).length > refreshes, 'the end of the run refreshes the desk status at once');
+      assert.equal(await page.textContent('[data-testid="unacked"]'), '0');
+      assert.equal(await page.$('[data-testid="sync-progress"]'), null);
+      assert.equal(await page.isDisabled('#sync-now'), false);
+      await check('staff-sync-done');
+
+      // an offline desk (no hub) whose last export failed, in English
+      const offline = await page.evaluate(() => {
+        const status = JSON.parse(JSON.stringify(window.__FIXTURES__['desk-status.json']));
+        status.sync.worker = {
+          hub: null,
+          canExport: true,
+          running: null,
+          last: { job: 'export', ok: false, done: 0, at: 1796000300000, message: 'cannot write /media/usb/desk-01-1796000300000.zkbundle: No space left on device (os error 28)', file: null },
+          intervalSecs: null,
+        };
+        return status;
+      });
+      await kiosk((d) => window.__kiosk.setDesk(d), offline);
+      await page.click('#lang-toggle');
+      await page.waitForSelector('[data-testid="sync-no-hub"]', { timeout: 8000 });
+      assert.equal(await page.textContent('[data-testid="sync-no-hub"]'), 'No hub configured (offline desk) — export a bundle file');
+      assert.equal(await page.isDisabled('#sync-now'), true);
+      await page.$eval('[data-testid="sync"]', (el) => el.scrollIntoView({ block: 'center' }));
+      await check('staff-sync-offline-en');
+      await page.click('#lang-toggle');
+      await kiosk(() => window.__kiosk.setDesk(null));
 
       await page.click('#back-to-kiosk');
       await page.waitForSelector('[data-route="candidate"]');

@@ -256,4 +256,20 @@ export interface CameraFrame {
   face: FaceBox | null;
   /** Whether the frame passes the guide rules; null when there is no face. */
   inGuide: boolean | null;
+  /** What the candidate should do, by the guide rules (computed by the kiosk). */
+  hint: GuideHint;
+  /**
+   * The head-sized oval to draw, as its bounding box (centred; not mirrored): a face that fills it
+   * passes the rules. Not the box the rules judge the face's centre by: that one is larger (around
+   * this one, also centred) and not sent.
+   */
+  guide: FaceBox;
 }
+
+/**
+ * `good`: one face, in the guide, of a good size; `noFace`; `severalFaces`; `outside`: the face's
+ * centre is outside the rules' guide box (the UI works out which way from `face` and the oval,
+ * `guide`); `closer` /
+ * `further`: the face is too small / too large.
+ */
+export type GuideHint = 'good' | 'noFace' | 'severalFaces' | 'outside' | 'closer' | 'further';

@@ -1,7 +1,7 @@
 import { emit } from '@tauri-apps/api/event';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as api from '../src/api';
-import type { CameraFrame, CommandErrorPayload, View } from '../src/types';
+import type { CameraFrame, CommandErrorPayload, DeskStatus, SyncProgressEvent, View } from '../src/types';
 import { clearMocks, fixture, flush, mockCommands } from './helpers';
 
 afterEach(() => clearMocks());
@@ -57,6 +57,8 @@ describe('commands', () => {
       staff_command: () => view,
       staff_sign_in: () => fixture('staff.json'),
       review: () => null,
+      sync_now: () => ({ ...fixture<DeskStatus>('desk-status.json').sync.worker, running: 'push' }),
+      sync_export: () => ({ ...fixture<DeskStatus>('desk-status.json').sync.worker, running: 'export' }),
     });
     expect(await api.acceptPledge([{ key: 'health.fever_14d', value: false }])).toEqual(view);
     expect(await api.signatureStroke([{ x: 0.1, y: 0.2, pressure: 0.5, t: 0 }])).toBeNull();
@@ -64,6 +66,8 @@ describe('commands', () => {
     await api.staffCommand('tok', { kind: 'approve', reason: null, note: 'checked', secondToken: null });
     expect((await api.staffSignIn('demo-staff', '1234')).role).toBe('operator');
     expect(await api.review('tok')).toBeNull();
+    expect((await api.syncNow('tok')).running).toBe('push');
+    expect((await api.syncExport('tok')).running).toBe('export');
     expect(calls.map((c) => [c.cmd, c.args])).toEqual([
       ['accept_pledge', { declaration: [{ key: 'health.fever_14d', value: false }] }],
       ['signature_stroke', { points: [{ x: 0.1, y: 0.2, pressure: 0.5, t: 0 }] }],
@@ -71,7 +75,16 @@ describe('commands', () => {
       ['staff_command', { token: 'tok', command: { kind: 'approve', reason: null, note: 'checked', secondToken: null } }],
       ['staff_sign_in', { operator: 'demo-staff', secret: '1234' }],
       ['review', { token: 'tok' }],
+      ['sync_now', { token: 'tok' }],
+      ['sync_export', { token: 'tok' }],
     ]);
+  });
+
+  it('sync_now without a hub rejects with sync.not_configured', async () => {
+    mockCommands({ sync_now: () => Promise.reject({ code: 'sync.not_configured', message: 'no hub', retryable: false }) });
+    const error = (await api.syncNow('tok').catch((e: unknown) => e)) as api.CommandError;
+    expect(error).toBeInstanceOf(api.CommandError);
+    expect(error.code).toBe('sync.not_configured');
   });
 });
 
@@ -103,6 +116,25 @@ describe('events', () => {
     expect(alerts).toEqual([fixture('event-staff-alert.json')]);
   });
 
+  it('kiosk://sync-progress hands the progress to the handler as sent', async () => {
+    mockCommands({});
+    const seen: SyncProgressEvent[] = [];
+    const unlisten = await api.onSyncProgress((progress) => seen.push(progress));
+    const progress = fixture<SyncProgressEvent>('event-sync-progress.json');
+    await emit('kiosk://sync-progress', progress);
+    await flush(1);
+    expect(seen).toEqual([progress]);
+    expect(api.EVENTS.syncProgress).toBe('kiosk://sync-progress');
+    expect(Object.keys(progress).sort()).toEqual(['done', 'file', 'job', 'message', 'stage', 'total']);
+    unlisten();
+  });
+
+  it('the desk status fixture has the sync worker with every field of the contract', () => {
+    const worker = fixture<DeskStatus>('desk-status.json').sync.worker;
+    expect(Object.keys(worker).sort()).toEqual(['canExport', 'hub', 'intervalSecs', 'last', 'running']);
+    expect(worker.last && Object.keys(worker.last).sort()).toEqual(['at', 'done', 'file', 'job', 'message', 'ok']);
+  });
+
   it('kiosk://camera-frame hands the frame to the handler as sent', async () => {
     mockCommands({});
     const frames: CameraFrame[] = [];
@@ -113,8 +145,13 @@ describe('events', () => {
     expect(frames).toEqual([frame]);
     expect(api.EVENTS.cameraFrame).toBe('kiosk://camera-frame');
     // the fixture has every field of the contract, with its type
-    expect(Object.keys(frame).sort()).toEqual(['face', 'faces', 'height', 'inGuide', 'jpeg', 'phase', 'remainingMs', 'seq', 'step', 'width']);
+    expect(Object.keys(frame).sort()).toEqual(['face', 'faces', 'guide', 'height', 'hint', 'inGuide', 'jpeg', 'phase', 'remainingMs', 'seq', 'step', 'width']);
     expect(frame.face && Object.keys(frame.face).sort()).toEqual(['height', 'width', 'x', 'y']);
+    expect(Object.keys(frame.guide).sort()).toEqual(['height', 'width', 'x', 'y']);
+    expect(['good', 'noFace', 'severalFaces', 'outside', 'closer', 'further']).toContain(frame.hint);
+    for (const value of [...Object.values(frame.face!), ...Object.values(frame.guide)]) {
+      expect(value >= 0 && value <= 1, `${value} is a fraction of the frame`).toBe(true);
+    }
     expect(atob(frame.jpeg).slice(0, 3)).toBe('\xff\xd8\xff');
     unlisten();
   });

@@ -277,7 +277,8 @@ describe('staff console', () => {
     expect($('[data-device="signature_pad"]', root).textContent).toContain('serial port /dev/ttyUSB1 disconnected');
     expect($('[data-testid="unacked"]', root).textContent).toBe('3');
     expect($('[data-testid="serials"]', root).textContent).toBe('488');
-    expect(text(root)).toContain('尚未上传');
+    expect(text(root)).not.toContain('尚未上传');
+    expect($('[data-testid="sync-hub"]', root).textContent).toBe('https://hub.example.cn:8443');
   });
 
   it('a wrong PIN shows the localised error and keeps the form', async () => {

@@ -43,7 +43,8 @@ describe('locales', () => {
     const codes = [...codeLine.matchAll(/`([a-z_.]+)`/g)].map((m) => m[1]!).filter((c) => c !== 'code');
     expect(codes).toContain('session.open');
     expect(codes).toContain('bad_request');
-    expect(codes.length).toBe(15);
+    expect(codes).toContain('sync.not_configured');
+    expect(codes.length).toBe(16);
     for (const code of codes) {
       expect(has('zh-CN', `errors.${code}`), `zh-CN errors.${code}`).toBe(true);
       expect(has('en', `errors.${code}`), `en errors.${code}`).toBe(true);

@@ -16,7 +16,23 @@ const state = {
   failNext: new Map(),
   /** What `review` answers; null: the fixture (review.json). */
   review: null,
+  /** What `desk_status` answers; null: the fixture (desk-status.json). */
+  desk: null,
 };
+
+const desk = () => (state.desk ? clone(state.desk) : fixture('desk-status.json'));
+
+/** `sync_now` / `sync_export`: the worker with the job queued, or the contract's refusal. */
+function queueSync(job) {
+  const worker = desk().sync.worker;
+  const configured = job === 'push' ? worker.hub !== null : worker.canExport;
+  if (!configured) return Promise.reject({ code: 'sync.not_configured', message: `no hub configured for ${job}`, retryable: false });
+  const status = desk();
+  status.sync.worker = { ...worker, running: worker.running ?? job };
+  // like the worker: the job stays queued (and in desk_status) until the test ends the run
+  state.desk = status;
+  return clone(status.sync.worker);
+}
 
 function settle(name) {
   return new Promise((resolve, reject) => state.pending.set(name, { resolve, reject }));
@@ -78,7 +94,9 @@ const handlers = {
   },
   staff_sign_in: () => fixture('staff.json'),
   staff_sign_out: () => null,
-  desk_status: () => fixture('desk-status.json'),
+  desk_status: () => desk(),
+  sync_now: () => queueSync('push'),
+  sync_export: () => queueSync('export'),
   review: () => (state.review ? clone(state.review) : fixture('review.json')),
   staff_command: ({ command }) => state.view,
 };
@@ -115,6 +133,10 @@ window.__kiosk = {
   /** Answers `review` with this (null: the fixture again); the console shows it on its next refresh. */
   setReview(review) {
     state.review = review;
+  },
+  /** Answers `desk_status` with this (null: the fixture again); the console shows it on its next refresh. */
+  setDesk(status) {
+    state.desk = status;
   },
   failNext(cmd, error) {
     state.failNext.set(cmd, error);

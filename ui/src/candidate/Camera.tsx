@@ -1,12 +1,14 @@
 // The camera preview box: the latest frame of `kiosk://camera-frame`, mirrored like a selfie, with
-// the guide over it, the face box (green: in the guide; amber: not; red: more than one face) and
-// what it means in words. Without a fresh frame the box shows the guide over a neutral background.
+// the kiosk's head-sized oval over it (for the photo, the shoulders' line under it when it fits),
+// the face box (green: in the guide; amber: to move; red: more than one face) and what the
+// candidate should do in words, smoothed over the frames. Without a fresh frame the box shows the
+// guide over a neutral background.
 
 import type { ComponentChildren, RefObject } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { Icon } from '../components';
 import { useI18n } from '../i18n';
-import { faceRect, faceState, type CameraFeed, type FaceState } from './cameraFeed';
+import { faceRect, faceState, guideShape, type CameraFeed, type FaceState } from './cameraFeed';
 
 const FACE_ICONS: Record<FaceState, string> = { ok: 'check', outside: 'alert', many: 'staff', none: 'info' };
 
@@ -30,6 +32,8 @@ export function CameraPreview(props: {
   guide: 'face' | 'portrait';
   label: string;
   hint: string;
+  /** The caption when the guide leaves no room for the photo's shoulders line (else `hint`). */
+  headOnlyHint?: string;
   feed: CameraFeed;
   recording?: boolean;
   /** Shown over the picture (the photo countdown). */
@@ -38,9 +42,11 @@ export function CameraPreview(props: {
   const { t } = useI18n();
   const frameRef = useRef<HTMLDivElement>(null);
   const size = useSize(frameRef);
-  const { frame, fps } = props.feed;
-  const state = frame ? faceState(frame) : null;
+  const { frame, fps, guidance } = props.feed;
+  const state = frame && guidance ? faceState(guidance) : null;
   const box = frame && state !== 'none' ? faceRect(frame, size) : null;
+  const shape = guideShape(props.guide, props.feed.guide, size);
+  const mask = `guide-mask-${props.guide}`;
   return (
     <figure
       class={`camera camera--${props.guide} ${props.recording ? 'is-recording' : ''} ${frame ? 'has-frame' : ''}`}
@@ -50,28 +56,34 @@ export function CameraPreview(props: {
     >
       <div class="camera__frame" ref={frameRef}>
         <img id="camera-preview" class="camera__image" alt="" src={frame ? `data:image/jpeg;base64,${frame.jpeg}` : undefined} />
-        <svg class="camera__guide" viewBox="0 0 300 400" preserveAspectRatio="xMidYMid meet" aria-hidden="true">
+        <svg
+          class="camera__guide"
+          viewBox={`0 0 ${shape.width} ${shape.height}`}
+          preserveAspectRatio="none"
+          aria-hidden="true"
+          data-guide={props.feed.guide ? 'frame' : 'default'}
+        >
           <defs>
-            {/* the shade reaches past the 3:4 guide area to the edges of any frame */}
-            <mask id={`guide-mask-${props.guide}`} maskUnits="userSpaceOnUse" x="-2000" y="-2000" width="4300" height="4400">
-              <rect x="-2000" y="-2000" width="4300" height="4400" fill="#fff" />
-              <ellipse cx="150" cy={props.guide === 'portrait' ? 165 : 190} rx="88" ry="116" fill="#000" />
+            {/* the shade reaches past the box to the edges of any frame */}
+            <mask id={mask} maskUnits="userSpaceOnUse" x={-shape.width} y={-shape.height} width={3 * shape.width} height={3 * shape.height}>
+              <rect x={-shape.width} y={-shape.height} width={3 * shape.width} height={3 * shape.height} fill="#fff" />
+              <ellipse cx={shape.cx} cy={shape.cy} rx={shape.rx} ry={shape.ry} fill="#000" />
             </mask>
           </defs>
-          <rect x="-2000" y="-2000" width="4300" height="4400" fill="rgba(10, 25, 47, 0.38)" mask={`url(#guide-mask-${props.guide})`} />
+          <rect x={-shape.width} y={-shape.height} width={3 * shape.width} height={3 * shape.height} fill="rgba(10, 25, 47, 0.38)" mask={`url(#${mask})`} />
           <ellipse
             class="camera__oval"
-            cx="150"
-            cy={props.guide === 'portrait' ? 165 : 190}
-            rx="88"
-            ry="116"
+            cx={shape.cx}
+            cy={shape.cy}
+            rx={shape.rx}
+            ry={shape.ry}
             fill="none"
             stroke="#fff"
-            stroke-width="4"
-            stroke-dasharray="14 10"
+            stroke-width={shape.stroke}
+            stroke-dasharray={shape.dash}
           />
-          {props.guide === 'portrait' ? (
-            <path class="camera__shoulders" d="M30 372c18-62 70-84 120-84s102 22 120 84" fill="none" stroke="#fff" stroke-width="4" stroke-dasharray="14 10" />
+          {shape.shoulders ? (
+            <path class="camera__shoulders" d={shape.shoulders} fill="none" stroke="#fff" stroke-width={shape.stroke} stroke-dasharray={shape.dash} />
           ) : null}
         </svg>
         {box && state ? (
@@ -88,17 +100,23 @@ export function CameraPreview(props: {
           />
         ) : null}
         {/* always in the page, so screen readers announce each change of its text */}
-        <p id="face-hint" class={`camera__status ${state ? `camera__status--${state}` : ''}`} role="status" data-state={state ?? undefined}>
-          {state ? (
+        <p
+          id="face-hint"
+          class={`camera__status ${state ? `camera__status--${state}` : ''}`}
+          role="status"
+          data-state={state ?? undefined}
+          data-hint={state ? guidance : undefined}
+        >
+          {state && guidance ? (
             <>
               <Icon name={FACE_ICONS[state]} />
-              <span>{t(`camera.face.${state}`)}</span>
+              <span>{t(`camera.hint.${guidance}`)}</span>
             </>
           ) : null}
         </p>
         {props.children}
       </div>
-      <figcaption class="camera__hint">{props.hint}</figcaption>
+      <figcaption class="camera__hint">{props.guide === 'portrait' && !shape.shoulders && props.headOnlyHint ? props.headOnlyHint : props.hint}</figcaption>
     </figure>
   );
 }

@@ -51,7 +51,13 @@ export function Photo(props: { view: View; actions: CandidateActions; busy: Busy
           </ul>
         </div>
       </div>
-      <CameraPreview guide="portrait" label={t('photo.cameraLabel')} hint={t('photo.frameGuide')} feed={feed}>
+      <CameraPreview
+        guide="portrait"
+        label={t('photo.cameraLabel')}
+        hint={t('photo.frameGuide')}
+        headOnlyHint={t('photo.frameGuideHead')}
+        feed={feed}
+      >
         {countdown !== null ? (
           <div class="camera__countdown" id="photo-countdown" role="timer" aria-label={t('photo.countdownLabel', { n: countdown })}>
             <span class="camera__countdown-value" aria-hidden="true">
