@@ -54,12 +54,12 @@ tree_memory() {
 
 mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 
-# Starts the app on store $1, waits for the UI's first call; prints "elapsed_ms pid".
+# Starts the app on store $1 (log $2), waits for the UI's first call; sets ELAPSED (ms) and PID.
 start_app() {
     local store="$1" log="$2"
     ZK_LOG=info "$app" --windowed --store "$store" > /dev/null 2> "$log" &
     local pid=$! waited=0
-    until grep -q "the UI is up" "$log"; do
+    until grep -q "the UI is up" "$log" 2>/dev/null; do
         sleep 0.1
         waited=$((waited + 1))
         if [ "$waited" -gt 900 ] || ! kill -0 "$pid" 2>/dev/null; then
@@ -69,9 +69,13 @@ start_app() {
             exit 1
         fi
     done
-    local elapsed
-    elapsed="$(grep "the UI is up" "$log" | grep -o 'elapsed_ms=[0-9]*' | head -1 | cut -d= -f2)"
-    echo "$elapsed $pid"
+    ELAPSED="$(grep "the UI is up" "$log" | sed 's/\x1b\[[0-9;]*m//g' | grep -o 'elapsed_ms=[0-9]*' | head -1 | cut -d= -f2)"
+    PID="$pid"
+    if [ -z "$ELAPSED" ]; then
+        echo "measure: no elapsed_ms in the app's log line:" >&2
+        grep "the UI is up" "$log" >&2
+        exit 1
+    fi
 }
 
 stop_app() {
@@ -82,12 +86,14 @@ stop_app() {
 echo "== cold start (process start → the UI's first call), release, Xvfb =="
 for run in $(seq 1 "$runs"); do
     store="$work/store-$run"
-    read -r first pid < <(start_app "$store" "$work/first-$run.log")
+    start_app "$store" "$work/first-$run.log"
+    first="$ELAPSED"
     sleep 5
-    read -r rss pss < <(tree_memory "$pid")
-    stop_app "$pid"
-    read -r again pid < <(start_app "$store" "$work/again-$run.log")
-    stop_app "$pid"
+    read -r rss pss < <(tree_memory "$PID")
+    stop_app "$PID"
+    start_app "$store" "$work/again-$run.log"
+    again="$ELAPSED"
+    stop_app "$PID"
     echo "run $run: new store ${first} ms, same store again ${again} ms; idle 5 s after start: RSS $(mib "$rss") MiB, PSS $(mib "$pss") MiB"
 done
 

@@ -142,6 +142,8 @@ pub fn run() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_env("ZK_LOG").unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
+        // Colours only on a terminal: a log file gets plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let options = Options::parse();
     let opened = open_desk(&options)?;

@@ -468,3 +468,129 @@ impl SyncWorker {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(dir: &Path, hub: Option<&str>, hub_key: bool) -> SyncSettings {
+        let config = SyncConfig {
+            hub_url: hub.unwrap_or_default().to_owned(),
+            hub_public_key: if hub_key {
+                zk_sync::HubKey::generate().unwrap().public().to_text()
+            } else {
+                String::new()
+            },
+            ..SyncConfig::default()
+        };
+        SyncSettings::new(&config, dir, KeyBackend::File, "desk 01/a").unwrap()
+    }
+
+    #[test]
+    fn requests_need_their_config_and_queue_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let offline = SyncWorker::new(settings(dir.path(), None, false));
+        assert_eq!(offline.request(SyncJob::Push), Err(SyncRefusal::NoHub));
+        assert_eq!(offline.request(SyncJob::Export), Err(SyncRefusal::NoHubKey));
+        let status = offline.status();
+        assert_eq!(
+            (status.hub, status.can_export, status.running),
+            (None, false, None)
+        );
+        assert_eq!(status.interval_secs, Some(300));
+        assert_eq!(offline.settings().export_dir, dir.path().join("exports"));
+        assert_eq!(offline.settings().desk_id, "desk_01_a");
+
+        let online = SyncWorker::new(settings(dir.path(), Some("https://hub.example.cn"), true));
+        online.request(SyncJob::Push).unwrap();
+        online.request(SyncJob::Push).unwrap();
+        online.request(SyncJob::Export).unwrap();
+        assert_eq!(
+            lock(&online.state).queued,
+            vec![SyncJob::Push, SyncJob::Export]
+        );
+        assert_eq!(online.status().running, Some(SyncJob::Push));
+    }
+
+    #[test]
+    fn a_bad_hub_key_or_ca_file_stops_the_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = SyncConfig {
+            hub_public_key: "zkhub1:not-base64".into(),
+            ..SyncConfig::default()
+        };
+        let error = SyncSettings::new(&config, dir.path(), KeyBackend::File, "d").unwrap_err();
+        assert!(
+            format!("{error:#}").contains("sync.hub_public_key"),
+            "{error:#}"
+        );
+        let config = SyncConfig {
+            hub_ca: Some(dir.path().join("missing.pem")),
+            ..SyncConfig::default()
+        };
+        let error = SyncSettings::new(&config, dir.path(), KeyBackend::File, "d").unwrap_err();
+        assert!(format!("{error:#}").contains("sync.hub_ca"), "{error:#}");
+    }
+
+    #[test]
+    fn the_interval_sends_nothing_while_nothing_waits_and_the_worker_stops() {
+        let dir = tempfile::tempdir().unwrap();
+        // An empty store: nothing waits.
+        drop(Store::open_with_backend(dir.path(), KeyBackend::File).unwrap());
+        let mut settings = settings(dir.path(), Some("http://127.0.0.1:9"), false);
+        settings.interval = Some(Duration::from_millis(20));
+        let worker = SyncWorker::new(settings);
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&events);
+        let emit: Emit = Box::new(move |event| sink.lock().unwrap().push(event.clone()));
+        let running = Arc::clone(&worker);
+        let thread = std::thread::spawn(move || running.run(&emit));
+        std::thread::sleep(Duration::from_millis(300));
+        worker.stop();
+        thread.join().unwrap();
+        assert!(
+            events.lock().unwrap().is_empty(),
+            "{:?}",
+            events.lock().unwrap()
+        );
+        assert_eq!(worker.status().last, None);
+    }
+
+    #[test]
+    fn a_push_with_nothing_waiting_asks_nothing_and_a_failure_is_recorded_with_its_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Store::open_with_backend(dir.path(), KeyBackend::File).unwrap());
+        // Nobody listens on port 9: asking the hub anything would fail.
+        let worker = SyncWorker::new(settings(dir.path(), Some("http://127.0.0.1:9"), false));
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&events);
+        let emit: Emit = Box::new(move |event| sink.lock().unwrap().push(event.clone()));
+        worker.run_job(SyncJob::Push, &emit);
+        {
+            let seen = events.lock().unwrap();
+            let stages: Vec<&str> = seen.iter().map(|event| event.stage.as_str()).collect();
+            assert_eq!(stages, ["started", "finished"], "{seen:?}");
+            assert_eq!((seen[1].done, seen[1].total), (0, 0));
+        }
+        assert!(worker.status().last.unwrap().ok);
+
+        // A damaged desk key: the run fails, says why, and the status keeps it.
+        std::fs::write(dir.path().join(DESK_KEY_FILE), b"not a key").unwrap();
+        events.lock().unwrap().clear();
+        worker.run_job(SyncJob::Push, &emit);
+        let seen = events.lock().unwrap();
+        let last = seen.last().unwrap();
+        assert_eq!(last.stage, "failed", "{seen:?}");
+        assert!(
+            last.message
+                .as_deref()
+                .unwrap()
+                .contains("desk signing key"),
+            "{last:?}"
+        );
+        let recorded = worker.status().last.unwrap();
+        assert!(!recorded.ok);
+        assert_eq!(recorded.message, last.message);
+        assert_eq!(worker.status().running, None);
+    }
+}
