@@ -15,7 +15,7 @@ set -euo pipefail
 # in the tests, webkit2gtk-driver (WebKitWebDriver) drives it through tauri-driver; chromium runs
 # the UI's layout tests headless (playwright-core, no browser download); imagemagick (`import`)
 # takes window screenshots; fonts-noto-cjk draws the Chinese text (Debian has no CJK font by
-# default); gstreamer1.0-plugins-base plays the Ogg prompts in WebKitGTK. nodejs + npm build ui/ (Vite) — the machine's own Node ≥ 20 is kept.
+# default) in the UI and on zk-ocr's synthetic specimen cards; gstreamer1.0-plugins-base plays the Ogg prompts in WebKitGTK. nodejs + npm build ui/ (Vite) — the machine's own Node ≥ 20 is kept.
 # cmake: ct2rs builds CTranslate2 from source for the optional Whisper digit recogniser (zk-asr).
 # postgresql: the hub's production store; zk-hub's tests start a throwaway cluster of it
 # (initdb + pg_ctl on a temp dir and a free port, as the `postgres` user when run as root).

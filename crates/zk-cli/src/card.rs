@@ -105,7 +105,7 @@ fn photo_summary(photo: &CardPhoto) -> (String, Option<(u32, u32)>, usize) {
     }
 }
 
-fn mask_name(name: &str, reveal: bool) -> String {
+pub(crate) fn mask_name(name: &str, reveal: bool) -> String {
     if reveal {
         return name.to_owned();
     }

@@ -10,6 +10,7 @@ mod card;
 mod commands;
 mod face;
 mod mic;
+mod ocr;
 mod output;
 mod photo;
 mod sync;
@@ -233,6 +234,37 @@ enum CardCommand {
         /// Print the ID number, name, birth date and addresses in full.
         #[arg(long)]
         reveal: bool,
+    },
+    /// Read a photographed card (the portrait side) by OCR: find and straighten the card, read
+    /// every field, check them (ID number, birth date and sex against the number). Personal
+    /// fields are masked unless --reveal. The chip is always preferred; this is the fallback.
+    Ocr {
+        /// The photo (JPEG or PNG).
+        image: std::path::PathBuf,
+        /// Write the straightened card here (PNG).
+        #[arg(long)]
+        card_out: Option<std::path::PathBuf>,
+        /// The PP-OCRv4 models' folder (default: $ZK_MODELS_DIR/ppocr-v4).
+        #[arg(long)]
+        models: Option<std::path::PathBuf>,
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        reveal: bool,
+    },
+    /// Draw synthetic specimen cards (样本, made-up people) photographed on a desk, with their
+    /// true fields in truth.jsonl: test material for `zk card ocr`; never a real card.
+    Specimen {
+        /// Output folder.
+        #[arg(long)]
+        out: std::path::PathBuf,
+        #[arg(long, default_value_t = 10)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Folder of per-person face photo folders (default: $ZK_FACES_DIR).
+        #[arg(long, env = "ZK_FACES_DIR")]
+        faces: std::path::PathBuf,
     },
     /// List candidate serial ports and what answered on each.
     Ports {
@@ -459,6 +491,19 @@ fn main() -> ExitCode {
             Err(error) => Err(error),
         },
         Command::Card(CardCommand::Ports { also, json }) => card::ports(&also, json),
+        Command::Card(CardCommand::Ocr {
+            image,
+            card_out,
+            models,
+            json,
+            reveal,
+        }) => ocr::read(&image, card_out.as_deref(), models.as_deref(), json, reveal),
+        Command::Card(CardCommand::Specimen {
+            out,
+            count,
+            seed,
+            faces,
+        }) => ocr::specimens(&out, count, seed, &faces),
         Command::Mic(MicCommand::List { json }) => mic::list(json),
         Command::Camera(CameraCommand::List { json }) => camera::list(json),
         Command::Camera(CameraCommand::Snap {

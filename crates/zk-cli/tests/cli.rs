@@ -393,3 +393,109 @@ fn card_read_on_a_missing_port_says_what_to_do() {
         "{message}"
     );
 }
+
+/// The face photos the specimens are drawn with (../shared/data/faces, or ZK_FACES_DIR).
+fn faces_dir() -> PathBuf {
+    std::env::var_os("ZK_FACES_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("../shared/data/faces"))
+}
+
+#[test]
+fn card_ocr_reads_a_specimen_photo_and_masks_it_unless_revealed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("specimens");
+    let faces = faces_dir();
+    let made = zk(
+        dir.path(),
+        &[
+            "card",
+            "specimen",
+            "--out",
+            out.to_str().unwrap(),
+            "--count",
+            "2",
+            "--seed",
+            "9",
+            "--faces",
+            faces.to_str().unwrap(),
+        ],
+    );
+    assert!(made.status.success(), "{}", stderr(&made));
+    let truth: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(out.join("truth.jsonl"))
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    let image = out.join(truth["image"].as_str().unwrap());
+    let card_png = dir.path().join("card.png");
+    let read = zk(
+        dir.path(),
+        &[
+            "card",
+            "ocr",
+            image.to_str().unwrap(),
+            "--json",
+            "--reveal",
+            "--card-out",
+            card_png.to_str().unwrap(),
+        ],
+    );
+    assert!(read.status.success(), "{}", stderr(&read));
+    let value = json(&read);
+    for field in [
+        "name",
+        "sex",
+        "ethnicity",
+        "birth_date",
+        "address",
+        "id_number",
+    ] {
+        assert_eq!(
+            value["fields"][field]["text"], truth["fields"][field],
+            "{field}: {value}"
+        );
+        assert!(value["fields"][field]["confidence"].as_f64().unwrap() > 0.5);
+    }
+    assert_eq!(value["needs_staff_confirmation"], true);
+    assert_eq!(
+        image::image_dimensions(&card_png).unwrap(),
+        (856, 540),
+        "the straightened card"
+    );
+    // Masked by default: the number's middle and most of the name are hidden.
+    let masked = zk(
+        dir.path(),
+        &["card", "ocr", image.to_str().unwrap(), "--json"],
+    );
+    let masked = json(&masked);
+    let number = truth["fields"]["id_number"].as_str().unwrap();
+    assert_ne!(masked["fields"]["id_number"]["text"], number);
+    assert!(!stdout(&read).is_empty() && !masked.to_string().contains(number));
+
+    // A photo without a card: a clear message and a failed exit.
+    let face = std::fs::read_dir(faces.join("AsianCeleb_1"))
+        .unwrap()
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .find(|path| path.extension().is_some_and(|ext| ext == "jpg"))
+        .unwrap();
+    let none = zk(dir.path(), &["card", "ocr", face.to_str().unwrap()]);
+    assert!(!none.status.success());
+    assert!(
+        stderr(&none).contains("card.not_found"),
+        "{}",
+        stderr(&none)
+    );
+    let broken = dir.path().join("broken.jpg");
+    std::fs::write(&broken, b"not an image").unwrap();
+    let broken = zk(dir.path(), &["card", "ocr", broken.to_str().unwrap()]);
+    assert!(!broken.status.success());
+    assert!(
+        stderr(&broken).contains("cannot read"),
+        "{}",
+        stderr(&broken)
+    );
+}

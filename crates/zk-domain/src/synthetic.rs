@@ -56,9 +56,30 @@ const REGIONS: [(&str, &str); 24] = [
 ];
 
 const STREETS: [&str; 24] = [
-    "解放大道", "中山路", "人民路", "建设大道", "友谊大道", "和平街", "光明路", "新华路",
-    "东湖路", "长江路", "黄河路", "胜利街", "民主路", "文化路", "育才路", "书院街", "体育路",
-    "南湖大道", "珞喻路", "青年路", "幸福路", "团结村", "红旗村", "桃园路",
+    "解放大道",
+    "中山路",
+    "人民路",
+    "建设大道",
+    "友谊大道",
+    "和平街",
+    "光明路",
+    "新华路",
+    "东湖路",
+    "长江路",
+    "黄河路",
+    "胜利街",
+    "民主路",
+    "文化路",
+    "育才路",
+    "书院街",
+    "体育路",
+    "南湖大道",
+    "珞喻路",
+    "青年路",
+    "幸福路",
+    "团结村",
+    "红旗村",
+    "桃园路",
 ];
 
 /// Ethnicities by weight: most people are 汉 (01); the rest spread over common ones.
@@ -142,11 +163,7 @@ impl SyntheticPerson {
         let birth_date = first + chrono::Days::new(u64::from(below(rng, days)));
         let (region, place) = *pick(rng, &REGIONS);
         let address = match below(rng, 3) {
-            0 => format!(
-                "{place}{}{}号",
-                pick(rng, &STREETS),
-                1 + below(rng, 399)
-            ),
+            0 => format!("{place}{}{}号", pick(rng, &STREETS), 1 + below(rng, 399)),
             1 => format!(
                 "{place}{}{}号{}栋{}单元{}室",
                 pick(rng, &STREETS),
@@ -262,7 +279,11 @@ mod tests {
             let number = IdNumber::parse(&person.id_number).unwrap();
             assert_eq!(number.birth_date(), person.birth_date);
             assert_eq!(number.sex(), person.sex);
-            assert!((2..=4).contains(&person.name.chars().count()), "{}", person.name);
+            assert!(
+                (2..=4).contains(&person.name.chars().count()),
+                "{}",
+                person.name
+            );
             assert!(person.ethnicity.is_known());
             assert!(person.address.chars().count() <= 40, "{}", person.address);
             assert!(person.authority.ends_with("公安局") && !person.authority.contains('省'));
@@ -270,7 +291,11 @@ mod tests {
             assert_eq!(card.check(today), Ok(()), "{:?}", card.valid_to);
             names.insert(person.name.clone());
         }
-        assert!(names.len() > 1000, "names repeat too often: {}", names.len());
+        assert!(
+            names.len() > 1000,
+            "names repeat too often: {}",
+            names.len()
+        );
     }
 
     #[test]
