@@ -80,6 +80,8 @@ pub struct Rectified {
     /// The card's corners in the frame: top-left, top-right, bottom-right, bottom-left.
     pub corners: [(f32, f32); 4],
     pub area_fraction: f32,
+    /// The card lay upside down in the frame (it was turned).
+    pub upside_down: bool,
     pub sharpness: f32,
     pub glare_fraction: f32,
     /// Empty when the capture is good.
@@ -210,6 +212,30 @@ fn glare(card: &GrayImage) -> f32 {
         .fold(0.0f32, f32::max)
 }
 
+/// Whether a straightened card is upside down: the photo region (much more varied than printed
+/// text on paper) is where the card turned by 180° would have it.
+fn upside_down(card: &GrayImage) -> bool {
+    let variance = |rect: crate::layout::MmRect| {
+        let (x, y, w, h) = rect.px();
+        let region = image::imageops::crop_imm(card, x, y, w, h).to_image();
+        let n = (region.width() * region.height()).max(1) as f64;
+        let mean = region.pixels().map(|p| f64::from(p[0])).sum::<f64>() / n;
+        region
+            .pixels()
+            .map(|p| (f64::from(p[0]) - mean).powi(2))
+            .sum::<f64>()
+            / n
+    };
+    let photo = crate::layout::PORTRAIT;
+    let turned = crate::layout::MmRect::new(
+        CARD_WIDTH as f32 / crate::layout::PX_PER_MM - photo.x - photo.width,
+        CARD_HEIGHT as f32 / crate::layout::PX_PER_MM - photo.y - photo.height,
+        photo.width,
+        photo.height,
+    );
+    variance(turned) > 1.5 * variance(photo)
+}
+
 /// Finds, straightens and judges the card in `frame`.
 pub fn rectify(frame: &RgbImage, rules: &CaptureRules) -> Result<Rectified, CaptureProblem> {
     let (fw, fh) = frame.dimensions();
@@ -300,6 +326,15 @@ pub fn rectify(frame: &RgbImage, rules: &CaptureRules) -> Result<Rectified, Capt
         image::Rgb([255, 255, 255]),
         &mut card,
     );
+    // The portrait sits on the right of the portrait side: a card upside down has it on the left.
+    let upside_down = upside_down(&image::imageops::grayscale(&card));
+    let corners = if upside_down {
+        card = image::imageops::rotate180(&card);
+        [corners[2], corners[3], corners[0], corners[1]]
+    } else {
+        corners
+    };
+    let in_frame = corners.map(|(x, y)| (x / scale, y / scale));
     let card_gray = image::imageops::grayscale(&card);
     let (tx, ty, tw, th) = Field::Address.band().px();
     let text_area = image::imageops::crop_imm(&card_gray, tx, ty, tw, th).to_image();
@@ -319,6 +354,7 @@ pub fn rectify(frame: &RgbImage, rules: &CaptureRules) -> Result<Rectified, Capt
         card,
         corners: in_frame,
         area_fraction,
+        upside_down,
         sharpness: sharp,
         glare_fraction,
         problems,

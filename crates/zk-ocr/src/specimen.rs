@@ -275,6 +275,30 @@ impl Shot {
         }
     }
 
+    /// A harder shot, for the benchmark's second set: the card as small as 45 % of the frame,
+    /// rotated up to ±12°, tilted up to 12 %, blur up to σ 1.6, JPEG down to quality 40, the
+    /// light from 75 % to 120 %, and glare on one shot in four.
+    pub fn hard(rng: &mut dyn rand::RngCore) -> Shot {
+        use rand::Rng;
+        let glare = (rng.random_range(0..4) == 0).then(|| {
+            (
+                rng.random_range(0.1..0.9),
+                rng.random_range(0.15..0.85),
+                rng.random_range(0.6..0.95),
+            )
+        });
+        Shot {
+            card_fraction: rng.random_range(0.45..0.85),
+            tilt: rng.random_range(0.0..0.12),
+            rotation: rng.random_range(-12.0..12.0),
+            blur: rng.random_range(0.0..1.6),
+            glare,
+            jpeg_quality: rng.random_range(40..91),
+            brightness: rng.random_range(0.75..1.2),
+            ..Shot::default()
+        }
+    }
+
     /// Where the card's corners land in the frame (top-left, top-right, bottom-right,
     /// bottom-left), before any randomness: centred, rotated, the top edge pulled in by `tilt`.
     pub fn corners(&self) -> [(f32, f32); 4] {

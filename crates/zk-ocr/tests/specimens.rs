@@ -131,3 +131,28 @@ fn missing_models_are_named_with_the_fix() {
         other => panic!("expected a model error, got {other:?}"),
     }
 }
+
+#[test]
+fn a_card_upside_down_is_turned_and_read() {
+    let engine = engine();
+    let fonts = SpecimenFonts::load_default().unwrap_or_else(|error| panic!("{error}"));
+    let portraits = portraits_in(&faces_dir(), 3).unwrap_or_else(|error| panic!("{error}"));
+    let mut rng = rand::rngs::StdRng::seed_from_u64(21);
+    let sample = specimen(&mut rng, &portraits, &fonts, today(), 0).unwrap();
+    for (rotation, turned) in [(183.0, true), (-4.0, false)] {
+        let shot = Shot {
+            rotation,
+            tilt: 0.03,
+            ..Shot::default()
+        };
+        let frame = photograph(&sample.card, &shot).unwrap();
+        let rectified = zk_ocr::rectify(&frame, &CaptureRules::default()).unwrap();
+        assert_eq!(rectified.upside_down, turned, "rotation {rotation}");
+        let checked = zk_ocr::check(&zk_ocr::read_card(&engine, &rectified.card).unwrap());
+        assert_eq!(
+            zk_ocr::eval::exact_fields(&sample.person, &checked),
+            [true; 6],
+            "rotation {rotation}: {checked:?}"
+        );
+    }
+}
