@@ -236,6 +236,35 @@ pub struct SyncDto {
     pub worker: crate::sync::SyncWorkerStatus,
 }
 
+/// One row of the console's list of today's sessions (`today_list`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TodaySessionDto {
+    pub session: i64,
+    /// Milliseconds since the Unix epoch.
+    pub started_at: i64,
+    pub ended_at: Option<i64>,
+    /// `confirmed`, a reason code (why it ended), or null while it runs.
+    pub outcome: Option<String>,
+    pub registration_id: Option<String>,
+    pub admission_number: Option<String>,
+    pub synced: bool,
+}
+
+impl From<&zk_store::SessionSummary> for TodaySessionDto {
+    fn from(row: &zk_store::SessionSummary) -> TodaySessionDto {
+        TodaySessionDto {
+            session: row.session,
+            started_at: row.started_at,
+            ended_at: row.ended_at,
+            outcome: row.outcome.clone(),
+            registration_id: row.registration_id.clone(),
+            admission_number: row.admission_number.clone(),
+            synced: row.synced,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SerialsDto {
     pub remaining: u64,

@@ -94,6 +94,7 @@ pub fn run_app<R: Runtime>(
             commands::staff::desk_status,
             commands::staff::review,
             commands::staff::staff_command,
+            commands::staff::today_list,
             commands::staff::sync_now,
             commands::staff::sync_export,
         ])

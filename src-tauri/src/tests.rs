@@ -58,6 +58,7 @@ fn every_ui_fixture_has_the_shape_of_its_dto() {
     pinned::<SessionEndedEvent>("event-session-ended.json");
     pinned::<CameraFrameEvent>("event-camera-frame.json");
     pinned::<crate::sync::SyncProgressEvent>("event-sync-progress.json");
+    pinned::<Vec<TodaySessionDto>>("today-list.json");
 }
 
 #[test]
@@ -347,6 +348,12 @@ fn a_candidate_is_confirmed_through_the_commands_and_staff_see_the_desk() {
     assert_eq!(status["sync"]["confirmations"], 1);
     assert_eq!(status["sync"]["unacked"], 1);
     assert_eq!(status["today"]["confirmed"], 1);
+    let today = call(webview, "today_list", json!({ "token": token })).unwrap();
+    let rows = today.as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{today}");
+    assert_eq!(rows[0]["outcome"], "confirmed");
+    assert_eq!(rows[0]["admissionNumber"].as_str().map(str::len), Some(12));
+    assert_eq!(rows[0]["synced"], false);
     assert!(status["serials"]["remaining"].as_u64().unwrap() >= 999);
     assert_eq!(
         call(webview, "review", json!({ "token": token })).unwrap(),

@@ -213,6 +213,10 @@ const KEY_TEXT = [
   '.identity tbody th',
   '.identity tbody td',
   '.identity__differs',
+  '.today thead th',
+  '.today tbody th',
+  '.today__confirmed',
+  '.today__code',
   '.identity dt',
   '.identity dd',
 ];
@@ -819,6 +823,26 @@ for (const orientation of ORIENTATIONS) {
       assert.equal(await page.$('[data-testid="sync-progress"]'), null);
       assert.equal(await page.isDisabled('#sync-now'), false);
       await check('staff-sync-done');
+
+      // today's list under the counts: fetched with the desk status (and again after the run)
+      assert.ok((await kiosk(() => window.__kiosk.calls('today_list'))).length >= 2, 'today_list is fetched with desk_status');
+      assert.deepEqual((await kiosk(() => window.__kiosk.calls('today_list')))[0].args, { token: 'stf_3q9Zt0cV8r2LwYbXk1mN4pQe' });
+      await page.$eval('[data-testid="today-list"]', (el) => el.scrollIntoView({ block: 'center' }));
+      const todayRows = await page.$$eval('[data-testid="today-row"]', (rows) =>
+        rows.map((row) => [...row.children].map((cell) => cell.textContent.replace(/\s+/g, ' ').trim())),
+      );
+      assert.equal(todayRows.length, 3);
+      assert.deepEqual(todayRows.map((cells) => cells[1]), ['进行中', '已结束 staff.rejected', '已确认 42 01 271 00001']);
+      assert.deepEqual(todayRows[2].slice(2), ['271420100001', '已上传']);
+      const todayFits = await page.$eval('[data-testid="today-list"]', (table) => {
+        const panel = table.closest('.panel').getBoundingClientRect();
+        const box = table.getBoundingClientRect();
+        const clipped = [...table.querySelectorAll('th, td')].filter((cell) => cell.scrollWidth > cell.clientWidth + 1).length;
+        const small = [...table.querySelectorAll('tbody td, tbody th')].filter((cell) => parseFloat(getComputedStyle(cell).fontSize) < 15).length;
+        return { inside: box.left >= panel.left - 0.5 && box.right <= panel.right + 0.5, clipped, small };
+      });
+      assert.deepEqual(todayFits, { inside: true, clipped: 0, small: 0 }, 'the list fits its panel, nothing cut, legible');
+      await check('staff-today');
 
       // an offline desk (no hub) whose last export failed, in English
       const offline = await page.evaluate(() => {

@@ -20,6 +20,7 @@ import type {
   StrokePoint,
   SyncProgressEvent,
   SyncWorker,
+  TodaySession,
   View,
 } from './types';
 
@@ -92,6 +93,8 @@ export const artefactImage = (id: string) => call<ArtefactImage>('artefact_image
 export const staffSignIn = (operator: string, secret: string) => call<Staff>('staff_sign_in', { operator, secret });
 export const staffSignOut = (token: string) => call<null>('staff_sign_out', { token });
 export const deskStatus = (token: string) => call<DeskStatus>('desk_status', { token });
+/** Today's candidate sessions at this desk, newest first. */
+export const todayList = (token: string) => call<TodaySession[]>('today_list', { token });
 export const staffCommand = (token: string, command: StaffCommand) => call<View>('staff_command', { token, command });
 export const review = (token: string) => call<Review | null>('review', { token });
 /** Queues a push of the waiting records to the hub (any staff); progress comes as kiosk://sync-progress. */

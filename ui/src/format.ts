@@ -26,10 +26,13 @@ export function formatScore(value: number): string {
  * `lastPushAt` for staff: epoch milliseconds (a number below 1e11 is taken as seconds) or an
  * RFC 3339 string; anything unparsable is shown as it came.
  */
-export function formatTimestamp(value: number | string, locale: string): string {
+export function formatTimestamp(value: number | string, locale: string, options: { timeOnly?: boolean } = {}): string {
   const date = typeof value === 'number' ? new Date(Math.abs(value) < 1e11 ? value * 1000 : value) : new Date(value);
   if (Number.isNaN(date.getTime())) return String(value);
-  return date.toLocaleString(locale === 'zh-CN' ? 'zh-CN' : 'en-GB', { hour12: false });
+  const tag = locale === 'zh-CN' ? 'zh-CN' : 'en-GB';
+  // `timeOnly`: the hour and minute alone (HH:MM, 24 h), for lists of today's events
+  if (options.timeOnly) return date.toLocaleTimeString(tag, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  return date.toLocaleString(tag, { hour12: false });
 }
 
 export function formatClock(date: Date, locale: string): string {

@@ -116,6 +116,22 @@ export interface DeskStatus {
   today: { confirmed: number; ended: number; inReview: number };
 }
 
+/**
+ * One candidate session at this desk today (`today_list`, newest first). `outcome`: "confirmed",
+ * the reason code it ended with (`staff.rejected`, `consent.declined` …), or null while it runs.
+ * Epoch milliseconds; no names or ID numbers.
+ */
+export interface TodaySession {
+  session: number;
+  startedAt: number;
+  endedAt: number | null;
+  outcome: string | null;
+  registrationId: string | null;
+  admissionNumber: string | null;
+  /** The confirmation was acknowledged by the hub. */
+  synced: boolean;
+}
+
 export interface Score {
   name: string;
   value: number;

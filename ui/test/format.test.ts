@@ -32,6 +32,11 @@ describe('scores and times', () => {
     expect(a).toBe(formatTimestamp(new Date(ms).toISOString(), 'en'));
     expect(a).toMatch(/2027/);
     expect(formatTimestamp('not a date', 'en')).toBe('not a date');
+    // timeOnly: HH:MM (24 h), from the same values
+    const time = formatTimestamp(ms, 'zh-CN', { timeOnly: true });
+    expect(time).toMatch(/^\d{2}:\d{2}$/);
+    expect(formatTimestamp(ms / 1000, 'en', { timeOnly: true })).toBe(time);
+    expect(formatTimestamp('not a date', 'en', { timeOnly: true })).toBe('not a date');
   });
 });
 

@@ -38,6 +38,9 @@ pub struct SiteConfig {
     pub desk_id: String,
     /// Exam districts (考区, 4 digits) this site confirms; empty = all.
     pub districts: Vec<String>,
+    /// The site's offset from UTC in minutes (China Standard Time: 480): where "today" starts in
+    /// the staff console's list.
+    pub utc_offset_minutes: i32,
 }
 
 impl Default for SiteConfig {
@@ -46,6 +49,7 @@ impl Default for SiteConfig {
             site_id: "demo-site".into(),
             desk_id: "desk-01".into(),
             districts: Vec::new(),
+            utc_offset_minutes: 480,
         }
     }
 }
@@ -261,6 +265,11 @@ impl AppConfig {
         self.retention.policy()?;
         self.retention.every()?;
         self.sync.validate()?;
+        if !(-720..=840).contains(&self.site.utc_offset_minutes) {
+            return Err(AppError::Config(
+                "site.utc_offset_minutes must be between -720 and 840".into(),
+            ));
+        }
         for district in &self.site.districts {
             if district.len() != 4 || !district.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(AppError::Config(format!(
@@ -473,5 +482,8 @@ mod tests {
         let mut config = AppConfig::default();
         config.sync.batch_records = 0;
         check(config, "sync.batch_records");
+        let mut config = AppConfig::default();
+        config.site.utc_offset_minutes = 900;
+        check(config, "site.utc_offset_minutes");
     }
 }

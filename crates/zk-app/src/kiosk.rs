@@ -219,6 +219,8 @@ pub struct Kiosk {
     flow: FlowConfig,
     policy: MatchPolicy,
     sitting: Sitting,
+    /// The site's offset from UTC (where "today" starts).
+    utc_offset_minutes: i32,
     low_water: u32,
     consent: ConsentText,
     pledge: PledgeDocuments,
@@ -258,6 +260,7 @@ impl Kiosk {
             flow: config.flow_config()?,
             policy: config.match_policy()?,
             sitting: config.sitting()?,
+            utc_offset_minutes: config.site.utc_offset_minutes,
             low_water: config.flow.serial_low_water,
             consent: ConsentText::load(&assets, &config.flow.consent_version)?,
             pledge: PledgeDocuments::load(&assets, &config.flow.pledge_version)?,
@@ -587,6 +590,17 @@ impl Kiosk {
             sync: self.store.sync_status()?,
             serials_remaining,
         })
+    }
+
+    /// Today's sessions at this desk (from the site's local midnight), newest first: the staff
+    /// console's list.
+    pub fn today_sessions(
+        &mut self,
+        token: &StaffToken,
+    ) -> Result<Vec<zk_store::SessionSummary>, AppError> {
+        self.authorize(token, StaffAction::TakeOver)?;
+        let since = local_midnight(self.clock.now(), self.utc_offset_minutes);
+        Ok(self.store.sessions_since(since, 500)?)
     }
 
     fn device_failed(
@@ -1149,5 +1163,37 @@ mod mask_tests {
         assert_eq!(mask_id_number("ABC123456789012"), "ABC1*******9012");
         assert_eq!(mask_id_number("12345678"), "********");
         assert_eq!(mask_id_number(""), "");
+    }
+}
+
+/// The start of the local day holding `now`, for a site `offset_minutes` east of UTC.
+pub fn local_midnight(now: Timestamp, offset_minutes: i32) -> Timestamp {
+    const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+    let offset = i64::from(offset_minutes) * 60 * 1000;
+    let local = now.as_millis() + offset;
+    Timestamp::from_millis(local - local.rem_euclid(DAY_MS) - offset)
+}
+
+#[cfg(test)]
+mod day_tests {
+    use super::*;
+
+    #[test]
+    fn the_day_starts_at_the_sites_local_midnight() {
+        // 2025-12-06 01:30 in Beijing is 2025-12-05 17:30 UTC; that day began at 16:00 UTC.
+        let now = Timestamp::from_millis(1_764_955_800_000);
+        assert_eq!(
+            local_midnight(now, 480),
+            Timestamp::from_millis(1_764_950_400_000)
+        );
+        // At UTC itself, the same instant is on the 5th, which began at 00:00 UTC.
+        assert_eq!(
+            local_midnight(now, 0),
+            Timestamp::from_millis(1_764_892_800_000)
+        );
+        // West of UTC too; midnight itself starts its own day.
+        let midnight = local_midnight(now, -300);
+        assert_eq!(local_midnight(midnight, -300), midnight);
+        assert!(midnight <= now && now.since(midnight) < Duration::from_secs(86_400));
     }
 }

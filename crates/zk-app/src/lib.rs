@@ -24,8 +24,8 @@ pub use config::{AppConfig, FlowSettings, MatcherConfig, SyncConfig};
 pub use consent::{ConsentText, DeclarationItem, PledgeDocuments};
 pub use error::AppError;
 pub use kiosk::{
-    mask_id_number, DeskStatus, Devices, Kiosk, KioskEvent, PersonFacts, ReviewCase,
-    ReviewIdentity, SessionImages,
+    local_midnight, mask_id_number, DeskStatus, Devices, Kiosk, KioskEvent, PersonFacts,
+    ReviewCase, ReviewIdentity, SessionImages,
 };
 pub use matcher::{open_matcher, FaceMatcher, SimFaceMatcher, SimScores, VisionFaceMatcher};
 pub use preview::{GuideHint, PreviewConfig, PreviewFrame, PreviewPhase, PreviewStep};

@@ -51,7 +51,7 @@ pub use roster_file::{parse_roster, read_roster_file, ImportLimits, RosterFormat
 pub use roster_pull::{RosterPullOutcome, RosterPullState};
 pub use rotate::RotationReport;
 pub use serial_request::SerialRequest;
-pub use session::{ConsentRecord, SessionId};
+pub use session::{ConsentRecord, SessionId, SessionSummary};
 pub use sync_state::{SyncBatch, SyncStatus};
 
 use key::ArtefactKey;

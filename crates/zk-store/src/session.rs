@@ -325,3 +325,56 @@ impl Store {
         Ok(outcomes)
     }
 }
+
+/// One candidate session for the staff console's list of the day: when, how it ended, and the
+/// confirmation it made, if any. No personal fields: staff see the registration number.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SessionSummary {
+    pub session: i64,
+    /// Milliseconds since the Unix epoch (UTC).
+    pub started_at: i64,
+    pub ended_at: Option<i64>,
+    /// `confirmed`, a reason code, or `None` while the session runs.
+    pub outcome: Option<String>,
+    pub registration_id: Option<String>,
+    pub admission_number: Option<String>,
+    /// Whether the hub has acknowledged the confirmation.
+    pub synced: bool,
+}
+
+impl Store {
+    /// Sessions started at or after `since`, newest first, at most `limit`.
+    pub fn sessions_since(
+        &self,
+        since: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<SessionSummary>, StoreError> {
+        let limit = i64::try_from(limit.min(10_000)).unwrap_or(10_000);
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT s.id, s.started_at, s.ended_at, s.outcome, c.registration_id, \
+                 c.admission_number, o.acked_at IS NOT NULL \
+                 FROM sessions s \
+                 LEFT JOIN confirmations c ON c.session_id = s.id \
+                 LEFT JOIN outbox o ON o.confirmation_id = c.id \
+                 WHERE s.started_at >= ?1 ORDER BY s.started_at DESC, s.id DESC LIMIT ?2",
+            )
+            .map_err(StoreError::db("listing sessions"))?;
+        let rows = statement
+            .query_map(params![since.as_millis(), limit], |row| {
+                Ok(SessionSummary {
+                    session: row.get(0)?,
+                    started_at: row.get(1)?,
+                    ended_at: row.get(2)?,
+                    outcome: row.get(3)?,
+                    registration_id: row.get(4)?,
+                    admission_number: row.get(5)?,
+                    synced: row.get::<_, Option<bool>>(6)?.unwrap_or(false),
+                })
+            })
+            .map_err(StoreError::db("listing sessions"))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(StoreError::db("listing sessions"))
+    }
+}

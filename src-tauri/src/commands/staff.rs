@@ -8,7 +8,7 @@ use zk_domain::{ReasonCode, StaffAction};
 
 use super::blocking;
 use crate::desk::Desk;
-use crate::dto::{DeskStatusDto, ReviewDto, StaffCommandDto, StaffDto, ViewDto};
+use crate::dto::{DeskStatusDto, ReviewDto, StaffCommandDto, StaffDto, TodaySessionDto, ViewDto};
 use crate::error::CommandError;
 use crate::sync::{SyncJob, SyncWorker, SyncWorkerStatus};
 
@@ -76,6 +76,20 @@ pub async fn desk_status(
             desk.today(),
             worker,
         ))
+    })
+    .await
+}
+
+/// Today's sessions at this desk, newest first.
+#[tauri::command]
+pub async fn today_list(
+    desk: DeskState<'_>,
+    token: String,
+) -> Result<Vec<TodaySessionDto>, CommandError> {
+    blocking(&desk, move |desk| {
+        let token = desk.staff_token(&token)?;
+        let rows = desk.with_kiosk(|kiosk| kiosk.today_sessions(&token))?;
+        Ok(rows.iter().map(TodaySessionDto::from).collect())
     })
     .await
 }

@@ -18,6 +18,8 @@ const state = {
   review: null,
   /** What `desk_status` answers; null: the fixture (desk-status.json). */
   desk: null,
+  /** What `today_list` answers; null: the fixture (today-list.json). */
+  today: null,
 };
 
 const desk = () => (state.desk ? clone(state.desk) : fixture('desk-status.json'));
@@ -95,6 +97,7 @@ const handlers = {
   staff_sign_in: () => fixture('staff.json'),
   staff_sign_out: () => null,
   desk_status: () => desk(),
+  today_list: () => (state.today ? clone(state.today) : fixture('today-list.json')),
   sync_now: () => queueSync('push'),
   sync_export: () => queueSync('export'),
   review: () => (state.review ? clone(state.review) : fixture('review.json')),
@@ -137,6 +140,10 @@ window.__kiosk = {
   /** Answers `desk_status` with this (null: the fixture again); the console shows it on its next refresh. */
   setDesk(status) {
     state.desk = status;
+  },
+  /** Answers `today_list` with this (null: the fixture again); the console shows it on its next refresh. */
+  setToday(rows) {
+    state.today = rows;
   },
   failNext(cmd, error) {
     state.failNext.set(cmd, error);

@@ -5,7 +5,7 @@ import { useState } from 'preact/hooks';
 import { ArtefactImage, Button, Icon, Modal } from '../components';
 import { formatScore, formatTimestamp, groupAdmissionNumber } from '../format';
 import { useI18n } from '../i18n';
-import type { DeskStatus, Reason, Review, Score, StaffCommand, StaffRole, SyncJob, SyncProgressEvent, SyncStage, SyncWorker, View } from '../types';
+import type { DeskStatus, Reason, Review, Score, StaffCommand, StaffRole, SyncJob, SyncProgressEvent, SyncStage, SyncWorker, TodaySession, View } from '../types';
 import { DecisionForm, uniqueReasons, type DecisionKind } from './Decision';
 import { IdentitySection } from './Identity';
 
@@ -172,11 +172,100 @@ export function SyncSection(props: { worker: SyncWorker; progress: SyncProgressE
   );
 }
 
+/** A session's outcome in today's list: confirmed (with the admission number), ended (its reason), running. */
+function TodayOutcome(props: { row: TodaySession }) {
+  const { t } = useI18n();
+  const { outcome, admissionNumber } = props.row;
+  if (outcome === null) return <span class="pill pill--waiting">{t('staff.today.running')}</span>;
+  if (outcome === 'confirmed') {
+    return (
+      <>
+        <span class="today__confirmed">{t('staff.today.confirmed')}</span>{' '}
+        {admissionNumber ? (
+          <span class="mono today__admission" data-testid="today-admission">
+            {groupAdmissionNumber(admissionNumber).join(' ')}
+          </span>
+        ) : null}
+      </>
+    );
+  }
+  // a reason code (no labels exist for bare codes): "ended" and the code as it came
+  return (
+    <>
+      <span class="today__ended">{t('staff.today.ended')}</span>{' '}
+      <code class="today__code">{outcome}</code>
+    </>
+  );
+}
+
+/** Today's candidate sessions at this desk (`today_list`), newest first; read only. */
+/** An empty cell: a dash on screen, "none" for a screen reader. */
+function NoneCell() {
+  const { t } = useI18n();
+  return (
+    <span class="today__none">
+      <span aria-hidden="true">—</span>
+      <span class="visually-hidden">{t('staff.today.none')}</span>
+    </span>
+  );
+}
+
+export function TodayList(props: { rows: TodaySession[] }) {
+  const { t, locale } = useI18n();
+  if (props.rows.length === 0) {
+    return (
+      <p class="panel__empty today__empty" data-testid="today-empty">
+        {t('staff.today.empty')}
+      </p>
+    );
+  }
+  return (
+    <table class="today" data-testid="today-list">
+      <caption class="today__caption">{t('staff.today.caption', { count: props.rows.length })}</caption>
+      <thead>
+        <tr>
+          <th scope="col">{t('staff.today.started')}</th>
+          <th scope="col">{t('staff.today.outcome')}</th>
+          <th scope="col">{t('staff.today.registration')}</th>
+          <th scope="col">{t('staff.today.upload')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((row) => {
+          const state = row.outcome === null ? 'running' : row.outcome === 'confirmed' ? 'confirmed' : 'ended';
+          return (
+            <tr key={row.session} data-testid="today-row" data-session={row.session} data-outcome={state}>
+              <th scope="row" class="today__time">
+                {formatTimestamp(row.startedAt, locale, { timeOnly: true })}
+              </th>
+              <td class="today__outcome">
+                <TodayOutcome row={row} />
+              </td>
+              <td class="mono today__registration">{row.registrationId ?? <NoneCell />}</td>
+              <td class="today__upload">
+                {state === 'confirmed' ? (
+                  <span class={`pill ${row.synced ? 'pill--ok' : 'pill--waiting'}`} data-testid="today-synced" data-synced={String(row.synced)}>
+                    {t(row.synced ? 'staff.today.synced' : 'staff.today.waiting')}
+                  </span>
+                ) : (
+                  <NoneCell />
+                )}
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
 export function DeskStatusPanel(props: {
   status: DeskStatus | null;
   updatedAt: string | null;
   sync: SyncProgressEvent | null;
   controls?: SyncControls;
+  /** Today's sessions (`today_list`); null: not fetched (yet). */
+  today?: TodaySession[] | null;
 }) {
   const { t, locale } = useI18n();
   const status = props.status;
@@ -238,6 +327,7 @@ export function DeskStatusPanel(props: {
               <dd>{status.today.inReview}</dd>
             </div>
           </dl>
+          {props.today ? <TodayList rows={props.today} /> : null}
         </>
       ) : (
         <span class="spinner" aria-hidden="true" />

@@ -7,7 +7,7 @@ import { Button, Emblem, Icon } from '../components';
 import { formatClock } from '../format';
 import { useI18n } from '../i18n';
 import { playAlertTone, prompts } from '../prompts';
-import type { DeskStatus, Review, Staff, StaffAlertEvent, StaffCommand, SyncJob, SyncProgressEvent, View } from '../types';
+import type { DeskStatus, Review, TodaySession, Staff, StaffAlertEvent, StaffCommand, SyncJob, SyncProgressEvent, View } from '../types';
 import { LanguageToggle } from '../candidate/Shell';
 import { DeskStatusPanel, LivePanel, ReviewPanel, syncRunEnded } from './Panels';
 
@@ -106,6 +106,7 @@ export function StaffApp(props: StaffAppProps) {
   const [expired, setExpired] = useState(false);
   const [desk, setDesk] = useState<DeskStatus | null>(null);
   const [deskAt, setDeskAt] = useState<string | null>(null);
+  const [today, setToday] = useState<TodaySession[] | null>(null);
   const [review, setReview] = useState<Review | null>(null);
   const [reviewLoading, setReviewLoading] = useState(false);
   const [busy, setBusy] = useState<string | null>(null);
@@ -134,14 +135,18 @@ export function StaffApp(props: StaffAppProps) {
     }
   };
 
+  /** The desk status and today's list, fetched together (every refresh, and after a sync run). */
   const refreshDesk = () =>
-    guarded(api.deskStatus).then(
-      (status) => {
-        setDesk(status);
-        setDeskAt(formatClock(new Date(), locale));
-      },
-      () => undefined,
-    );
+    Promise.all([
+      guarded(api.deskStatus).then(
+        (status) => {
+          setDesk(status);
+          setDeskAt(formatClock(new Date(), locale));
+        },
+        () => undefined,
+      ),
+      guarded(api.todayList).then(setToday, () => undefined),
+    ]).then(() => undefined);
 
   const refreshReview = () => {
     setReviewLoading(true);
@@ -218,6 +223,7 @@ export function StaffApp(props: StaffAppProps) {
     props.setStaff(null);
     setExpired(false);
     setDesk(null);
+    setToday(null);
     setReview(null);
     if (token) await api.staffSignOut(token).catch(() => undefined);
   };
@@ -290,6 +296,7 @@ export function StaffApp(props: StaffAppProps) {
                 status={desk}
                 updatedAt={deskAt}
                 sync={props.sync}
+                today={today}
                 controls={{
                   role: staff.role,
                   busy: syncBusy,

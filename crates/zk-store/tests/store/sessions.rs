@@ -110,3 +110,46 @@ fn session_lifecycle() {
     let late = store.begin_session(at(100)).unwrap();
     store.end_session(late, "ended", at(50)).unwrap();
 }
+
+#[test]
+fn the_days_sessions_list_newest_first_with_their_confirmation() {
+    let mut store = store_with(&[row(1), row(2)]);
+    add_block(&mut store, "b1", 41, 45);
+    let yesterday = store.begin_session(at(500)).unwrap();
+    store
+        .end_session(yesterday, "consent.declined", at(600))
+        .unwrap();
+    let confirmed = store.begin_session(at(1_000)).unwrap();
+    let candidate = registration(&store, 1);
+    store
+        .confirm(
+            confirmed,
+            &draft(&candidate, vec![]),
+            sitting(),
+            4,
+            at(1_100),
+        )
+        .unwrap();
+    store
+        .end_session(confirmed, "confirmed", at(1_100))
+        .unwrap();
+    let rejected = store.begin_session(at(2_000)).unwrap();
+    store
+        .end_session(rejected, "staff.rejected", at(2_500))
+        .unwrap();
+    let running = store.begin_session(at(3_000)).unwrap();
+
+    let rows = store.sessions_since(at(1_000), 100).unwrap();
+    let sessions: Vec<i64> = rows.iter().map(|row| row.session).collect();
+    assert_eq!(sessions, vec![running.0, rejected.0, confirmed.0]);
+    assert_eq!(rows[0].outcome, None);
+    assert_eq!(rows[0].ended_at, None);
+    assert_eq!(rows[1].outcome.as_deref(), Some("staff.rejected"));
+    assert_eq!(rows[1].admission_number, None);
+    assert_eq!(rows[2].outcome.as_deref(), Some("confirmed"));
+    assert_eq!(rows[2].registration_id.as_deref(), Some("r00001"));
+    assert_eq!(rows[2].admission_number.as_deref(), Some("420126200041"));
+    assert!(!rows[2].synced);
+    assert_eq!(store.sessions_since(at(1_000), 1).unwrap().len(), 1);
+    assert!(store.sessions_since(at(9_000), 100).unwrap().is_empty());
+}
