@@ -175,9 +175,7 @@ fn lock(mutex: &Mutex<State>) -> MutexGuard<'_, State> {
 }
 
 fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_millis() as i64)
+    zk_app::Clock::now(&zk_app::SystemClock).as_millis()
 }
 
 /// The status the console shows.

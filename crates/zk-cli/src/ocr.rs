@@ -10,10 +10,7 @@ use zk_ocr::{CaptureRules, Field, OcrEngine};
 
 use crate::card::mask_name;
 use crate::commands::CliError;
-
-fn failed(error: impl std::fmt::Display) -> CliError {
-    CliError::Failed(error.to_string())
-}
+use crate::sync::{failed, now_ms};
 
 /// A field's text as printed: personal fields masked unless `reveal`.
 fn shown(field: Field, text: &str, reveal: bool) -> String {
@@ -110,7 +107,7 @@ pub fn specimens(out: &Path, count: usize, seed: u64, faces: &Path) -> Result<()
     let fonts = SpecimenFonts::load_default().map_err(failed)?;
     let portraits = portraits_in(faces, 200).map_err(failed)?;
     // Cards valid today (UTC is close enough for made-up validity dates).
-    let today = chrono::DateTime::from_timestamp_millis(crate::sync::now_ms())
+    let today = chrono::DateTime::from_timestamp_millis(now_ms())
         .map(|now| now.date_naive())
         .ok_or_else(|| failed("the system clock is out of range"))?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
