@@ -53,6 +53,8 @@ pub struct ViewDto {
     pub admission_number: Option<String>,
     pub ended_reason: Option<ReasonDto>,
     pub images: ImagesDto,
+    /// The device the card step reads with: `reader` | `camera`.
+    pub card_device: String,
 }
 
 /// The UI's name of a step (`docs/ipc.md`).
@@ -109,6 +111,7 @@ impl ViewDto {
                 id_photo: images.id_photo.as_ref().map(|id| id.0.clone()),
                 registration_photo: images.registration_photo.as_ref().map(|id| id.0.clone()),
             },
+            card_device: view.card_device.code().to_owned(),
         }
     }
 }
@@ -177,6 +180,9 @@ pub struct AppInfoDto {
     pub site: SiteDto,
     pub idle_warning_secs: u64,
     pub default_locale: String,
+    /// Whether the camera can read cards here (`[ocr]` on and its models present): the card
+    /// step offers "use the camera" only then.
+    pub camera_reads_cards: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -335,6 +341,73 @@ pub struct ReviewDto {
     pub images: ReviewImagesDto,
     /// The card and the registration side by side (null before the card was read).
     pub identity: Option<IdentityDto>,
+    /// The card as the camera read it: every field with its mark, and the straightened sides
+    /// (null when the chip was read).
+    pub ocr: Option<OcrReviewDto>,
+}
+
+/// `Review.ocr`: what staff confirm against the card in hand.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OcrReviewDto {
+    /// In card order: name, sex, ethnicity, birth_date, address, id_number (front), authority,
+    /// validity (back).
+    pub fields: Vec<OcrFieldDto>,
+    /// `data:image/jpeg;base64,…` of each straightened side.
+    pub front_image: String,
+    pub back_image: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OcrFieldDto {
+    pub field: String,
+    /// `front` | `back`.
+    pub side: String,
+    /// As read (never corrected).
+    pub text: String,
+    /// 0..1.
+    pub confidence: f32,
+    /// `unreadable` | `bad_format` | `bad_number` | `differs_from_number` | `low_confidence` |
+    /// `implausible`, or null when the field read cleanly.
+    pub problem: Option<String>,
+}
+
+impl From<&zk_app::OcrRead> for OcrReviewDto {
+    fn from(read: &zk_app::OcrRead) -> OcrReviewDto {
+        use base64::Engine as _;
+        let image = |jpeg: &[u8]| {
+            format!(
+                "data:image/jpeg;base64,{}",
+                base64::engine::general_purpose::STANDARD.encode(jpeg)
+            )
+        };
+        let front = read.front.fields.iter().map(|field| OcrFieldDto {
+            field: field.field.code().to_owned(),
+            side: "front".into(),
+            text: field.text.clone(),
+            confidence: field.confidence,
+            problem: field
+                .problem
+                .as_ref()
+                .map(|problem| problem.code().to_owned()),
+        });
+        let back = read.back.fields.iter().map(|field| OcrFieldDto {
+            field: field.field.code().to_owned(),
+            side: "back".into(),
+            text: field.text.clone(),
+            confidence: field.confidence,
+            problem: field
+                .problem
+                .as_ref()
+                .map(|problem| problem.code().to_owned()),
+        });
+        OcrReviewDto {
+            fields: front.chain(back).collect(),
+            front_image: image(&read.front_jpeg),
+            back_image: image(&read.back_jpeg),
+        }
+    }
 }
 
 /// `Review.identity`.
@@ -426,6 +499,7 @@ impl From<&ReviewCase> for ReviewDto {
                     .as_ref()
                     .map(|id| id.0.clone()),
             },
+            ocr: case.ocr.as_ref().map(OcrReviewDto::from),
         }
     }
 }
@@ -450,9 +524,9 @@ pub struct DeviceStatusEvent {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CameraFrameEvent {
-    /// `liveness` | `photo`.
+    /// `liveness` | `photo` | `card`.
     pub step: String,
-    /// `framing` | `leadIn` | `recording`.
+    /// `framing` | `leadIn` | `recording` | `cardFront` | `cardBack`.
     pub phase: String,
     pub remaining_ms: u64,
     pub seq: u64,
@@ -465,8 +539,31 @@ pub struct CameraFrameEvent {
     pub in_guide: Option<bool>,
     /// `good` | `noFace` | `severalFaces` | `outside` | `closer` | `further`.
     pub hint: String,
-    /// The guide box the rules judge by (`[matcher.guide]`), fractions of the frame.
+    /// The guide box the rules judge by (`[matcher.guide]`), fractions of the frame; at the
+    /// card step the card-shaped frame to hold the card in.
     pub guide: BoxDto,
+}
+
+/// `kiosk://card-capture`: the camera looked at the card (sent when the hint changes).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CardCaptureEvent {
+    /// `front` (the photo side) | `back` (the emblem side).
+    pub side: String,
+    /// `no_card` | `card.too_small` | `card.blurred` | `card.glare` | `turn_over` | `read`.
+    pub hint: String,
+    /// What to do, in English (the UI shows its own text by `hint`).
+    pub message: String,
+}
+
+impl CardCaptureEvent {
+    pub fn new(side: zk_app::CardSide, hint: zk_app::CardHint) -> CardCaptureEvent {
+        CardCaptureEvent {
+            side: side.code().to_owned(),
+            hint: hint.code().to_owned(),
+            message: hint.message(side).to_owned(),
+        }
+    }
 }
 
 /// A box as fractions of the frame.
@@ -485,12 +582,15 @@ impl CameraFrameEvent {
             step: match frame.step {
                 zk_app::PreviewStep::Liveness => "liveness",
                 zk_app::PreviewStep::Photo => "photo",
+                zk_app::PreviewStep::Card => "card",
             }
             .to_owned(),
             phase: match frame.phase {
                 zk_app::PreviewPhase::Framing => "framing",
                 zk_app::PreviewPhase::LeadIn => "leadIn",
                 zk_app::PreviewPhase::Recording => "recording",
+                zk_app::PreviewPhase::CardFront => "cardFront",
+                zk_app::PreviewPhase::CardBack => "cardBack",
             }
             .to_owned(),
             remaining_ms: frame.remaining_ms,

@@ -46,6 +46,7 @@ impl From<AppError> for CommandError {
             AppError::SessionOpen => ("session.open", false),
             AppError::NoSession => ("session.none", false),
             AppError::Rejected { .. } => ("input.rejected", false),
+            AppError::CardImage { .. } => ("card.image", true),
             AppError::StaffOnly(_) => ("staff.only", false),
             AppError::NotShown => ("artefact.not_found", false),
             AppError::Staff(refusal) => match refusal {
@@ -135,6 +136,7 @@ mod tests {
             "internal",
             "artefact.not_found",
             "bad_request",
+            "card.image",
         ];
         for locale in ["zh-CN.json", "en.json"] {
             let path = crate::tests_support::repo()

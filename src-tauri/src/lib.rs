@@ -34,6 +34,7 @@ pub const STAFF_ALERT: &str = "kiosk://staff-alert";
 pub const SESSION_ENDED: &str = "kiosk://session-ended";
 pub const SYNC_PROGRESS: &str = "kiosk://sync-progress";
 pub const CAMERA_FRAME: &str = "kiosk://camera-frame";
+pub const CARD_CAPTURE: &str = "kiosk://card-capture";
 
 /// The app on any runtime (the real one, or `tauri::test::mock_builder()` in tests): state,
 /// commands, the event forwarder and the timer. `events` is the receiving end of the kiosk's
@@ -97,6 +98,8 @@ pub fn run_app<R: Runtime>(
             commands::staff::today_list,
             commands::staff::sync_now,
             commands::staff::sync_export,
+            commands::staff::card_from_images,
+            commands::candidate::read_card_with,
         ])
 }
 
@@ -155,6 +158,9 @@ fn forward<R: Runtime>(app: &tauri::AppHandle<R>, desk: &Desk, events: &Receiver
             ),
             KioskEvent::CameraFrame(frame) => {
                 app.emit(CAMERA_FRAME, dto::CameraFrameEvent::new(frame))
+            }
+            KioskEvent::CardCapture { side, hint } => {
+                app.emit(CARD_CAPTURE, dto::CardCaptureEvent::new(*side, *hint))
             }
             _ => Ok(()),
         };

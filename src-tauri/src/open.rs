@@ -103,6 +103,7 @@ pub fn open_desk(options: &Options) -> anyhow::Result<Opened> {
         },
         idle_warning_secs: config.flow.idle_warning_secs,
         default_locale: "zh-CN".to_owned(),
+        camera_reads_cards: kiosk.camera_reads_cards(),
     };
     let desk = Desk::new(kiosk, touch, info, config.flow.record_secs);
     Ok(Opened {

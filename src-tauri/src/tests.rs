@@ -51,6 +51,8 @@ fn every_ui_fixture_has_the_shape_of_its_dto() {
     pinned::<DocumentsDto>("documents.json");
     pinned::<DeskStatusDto>("desk-status.json");
     pinned::<ReviewDto>("review.json");
+    pinned::<ReviewDto>("review-ocr.json");
+    pinned::<CardCaptureEvent>("event-card-capture.json");
     pinned::<StaffDto>("staff.json");
     pinned::<ImageDto>("artefact-image.json");
     pinned::<DeviceStatusEvent>("event-device-status.json");
@@ -59,6 +61,68 @@ fn every_ui_fixture_has_the_shape_of_its_dto() {
     pinned::<CameraFrameEvent>("event-camera-frame.json");
     pinned::<crate::sync::SyncProgressEvent>("event-sync-progress.json");
     pinned::<Vec<TodaySessionDto>>("today-list.json");
+}
+
+#[test]
+fn an_ocr_read_reaches_the_reviewer_field_by_field_with_its_marks() {
+    use zk_ocr::{BackField, Field, RawBack, RawCard, RawField};
+    let raw = |text: &str| RawField {
+        text: text.into(),
+        confidence: 0.97,
+    };
+    let front = RawCard {
+        fields: vec![
+            (Field::Name, raw("李明")),
+            (Field::Sex, raw("男")),
+            (Field::Ethnicity, raw("汉")),
+            (Field::BirthDate, raw("1990年3月7日")),
+            (Field::Address, raw("湖北省武汉市洪山区珞喻路1号")),
+            // The check digit is wrong: marked, and shown as read.
+            (Field::IdNumber, raw("110101199003070012")),
+        ],
+        portrait: image::RgbImage::new(2, 2),
+    };
+    let back = RawBack {
+        fields: vec![
+            (BackField::Authority, raw("武汉市公安局洪山分局")),
+            (BackField::Validity, raw("2015.01.01-2035.01.01")),
+        ],
+    };
+    let read = zk_app::OcrRead {
+        front: zk_ocr::check(&front),
+        back: zk_ocr::check_back(&back),
+        front_jpeg: vec![0xff, 0xd8],
+        back_jpeg: vec![0xff, 0xd9],
+        portrait_jpeg: Vec::new(),
+    };
+    let dto = OcrReviewDto::from(&read);
+    let fields: Vec<(&str, &str, Option<&str>)> = dto
+        .fields
+        .iter()
+        .map(|field| {
+            (
+                field.field.as_str(),
+                field.side.as_str(),
+                field.problem.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("name", "front", None),
+            ("sex", "front", None),
+            ("ethnicity", "front", None),
+            ("birth_date", "front", None),
+            ("address", "front", None),
+            ("id_number", "front", Some("bad_number")),
+            ("authority", "back", None),
+            ("validity", "back", None),
+        ]
+    );
+    assert_eq!(dto.fields[5].text, "110101199003070012");
+    assert_eq!(dto.front_image, "data:image/jpeg;base64,/9g=");
+    assert_eq!(dto.back_image, "data:image/jpeg;base64,/9k=");
 }
 
 #[test]

@@ -217,8 +217,22 @@ pub(crate) mod kiosk {
     /// A kiosk on `store` (demo roster imported, a block for 4201, the [`STAFF`] accounts).
     pub(crate) fn kiosk_with(
         config: &AppConfig,
+        store: Store,
+        reader: Box<dyn IdCardReader>,
+        scores: SimScores,
+        clock: ManualClock,
+    ) -> (Kiosk, Receiver<KioskEvent>) {
+        let camera =
+            SimCamera::from_files(vec![assets().join("demo/candidate-a-live.jpg")], 15.0).unwrap();
+        kiosk_with_camera(config, store, reader, Box::new(camera), scores, clock)
+    }
+
+    /// [`kiosk_with`] with its own camera.
+    pub(crate) fn kiosk_with_camera(
+        config: &AppConfig,
         mut store: Store,
         reader: Box<dyn IdCardReader>,
+        camera: Box<dyn zk_drivers::Camera>,
         scores: SimScores,
         clock: ManualClock,
     ) -> (Kiosk, Receiver<KioskEvent>) {
@@ -247,15 +261,13 @@ pub(crate) mod kiosk {
             .unwrap();
         let devices = Devices {
             reader,
-            camera: Box::new(
-                SimCamera::from_files(vec![assets.join("demo/candidate-a-live.jpg")], 15.0)
-                    .unwrap(),
-            ),
+            camera,
             microphone: Box::new(SimMicrophone::from_file(&assets.join("sim/digits.wav")).unwrap()),
             signature_pad: Box::new(
                 SimSignaturePad::from_file(&assets.join("sim/signature.json")).unwrap(),
             ),
             touch_signature: None,
+            card_camera: None,
         };
         let matcher = SimFaceMatcher::with_default(scores);
         // The kiosk reads its consent texts from the assets; a CI target directory outside the

@@ -58,6 +58,7 @@ function loadFixtures() {
     [view.images.idPhoto]: dataUrl(join(demo, 'candidate-c-id.png')),
     [view.images.registrationPhoto]: dataUrl(join(demo, 'candidate-c-live.png')),
     [review.images.liveFrame]: dataUrl(join(demo, 'candidate-b-live.jpg')),
+    [fixtures['review-ocr.json'].images.idPhoto]: dataUrl(join(demo, 'candidate-c-id.png')),
     [fixtures['view-signature-preview.json'].signaturePreview]: signatureSvg(),
   };
   return fixtures;
@@ -219,6 +220,19 @@ const KEY_TEXT = [
   '.today__code',
   '.identity dt',
   '.identity dd',
+  '.card-panel__label',
+  '.card-panel__side',
+  '.card-panel__step',
+  '.card-panel__note',
+  '.camera__hint',
+  '.ocr__table thead th',
+  '.ocr__table tbody th',
+  '.ocr__table tbody td',
+  '.ocr__problem',
+  '.ocr__images figcaption',
+  '.card-images__lead',
+  '.card-images__hint',
+  '.field__error',
 ];
 
 /** The identity section of the review: its rows, markers, and whether everything fits its cell. */
@@ -291,6 +305,124 @@ function guideGeometry([width, height, guide]) {
     expected: [frame.left + left, frame.top + top, right - left, bottom - top].map(Math.round),
     actual: [oval.left, oval.top, oval.width, oval.height].map(Math.round),
     source: document.querySelector('svg.camera__guide').dataset.guide,
+  };
+}
+
+/** Where the card frame is against the frame's guide placed like the picture (NOT mirrored, cover-scaled, kept 1 % inside). */
+function cardGuideGeometry([width, height, guide]) {
+  const frame = document.querySelector('.camera__frame').getBoundingClientRect();
+  const rect = document.querySelector('#card-guide').getBoundingClientRect();
+  const scale = Math.max(frame.width / width, frame.height / height);
+  const [w, h] = [width * scale, height * scale];
+  const left = Math.max(frame.width * 0.01, (frame.width - w) / 2 + guide.x * w);
+  const right = Math.min(frame.width * 0.99, (frame.width - w) / 2 + (guide.x + guide.width) * w);
+  const top = Math.max(frame.height * 0.01, (frame.height - h) / 2 + guide.y * h);
+  const bottom = Math.min(frame.height * 0.99, (frame.height - h) / 2 + (guide.y + guide.height) * h);
+  const img = document.querySelector('#camera-preview');
+  return {
+    expected: [frame.left + left, frame.top + top, right - left, bottom - top].map(Math.round),
+    actual: [rect.left, rect.top, rect.width, rect.height].map(Math.round),
+    source: document.querySelector('svg.camera__guide').dataset.guide,
+    transform: getComputedStyle(img).transform,
+    natural: [img.naturalWidth, img.naturalHeight],
+    rx: Number(document.querySelector('#card-guide').getAttribute('rx')),
+    oval: document.querySelector('.camera__oval') !== null,
+    faceBox: document.querySelector('#face-box') !== null,
+  };
+}
+
+/**
+ * Defines window.__drawCard (a specimen ID card, either side, drawn on a canvas) and
+ * window.__cardImage (one side as a straightened JPEG data URL), for the card step's camera frames
+ * and the staff's OCR review. Made-up details; system CJK fonts.
+ */
+function installCardArt() {
+  const round = (g, x, y, w, h, r) => {
+    g.beginPath();
+    g.moveTo(x + r, y);
+    g.arcTo(x + w, y, x + w, y + h, r);
+    g.arcTo(x + w, y + h, x, y + h, r);
+    g.arcTo(x, y + h, x, y, r);
+    g.arcTo(x, y, x + w, y, r);
+    g.closePath();
+  };
+  window.__drawCard = (g, x, y, w, h, side) => {
+    const u = w / 856;
+    g.save();
+    round(g, x, y, w, h, 30 * u);
+    const fill = g.createLinearGradient(x, y, x + w, y + h);
+    fill.addColorStop(0, side === 'front' ? '#f4f1ea' : '#eaf1f6');
+    fill.addColorStop(1, side === 'front' ? '#dfe9f2' : '#f3eadb');
+    g.fillStyle = fill;
+    g.fill();
+    g.clip();
+    g.fillStyle = '#1b1b1b';
+    const text = (t, tx, ty, size, colour = '#1b1b1b', weight = 400, font = 'Noto Sans CJK SC, sans-serif') => {
+      g.fillStyle = colour;
+      g.font = `${weight} ${size * u}px ${font}`;
+      g.fillText(t, x + tx * u, y + ty * u);
+    };
+    if (side === 'front') {
+      const label = '#2f5d8a';
+      text('姓名', 60, 110, 30, label);
+      text('张伟', 160, 110, 38, '#111', 500);
+      text('性别', 60, 180, 30, label);
+      text('男', 160, 180, 34);
+      text('民族', 260, 180, 30, label);
+      text('汉', 360, 180, 34);
+      text('出生', 60, 250, 30, label);
+      text('1998 年 3 月 14 日', 160, 250, 34);
+      text('住址', 60, 320, 30, label);
+      text('湖北省武汉市汉阳区', 160, 320, 32);
+      text('鹦鹉大道100号', 160, 366, 32);
+      text('公民身份号码', 60, 470, 30, label);
+      text('420105199803143416', 270, 472, 40, '#111', 500, 'DejaVu Sans Mono, monospace');
+      g.fillStyle = '#c9d6e6';
+      g.fillRect(x + 590 * u, y + 70 * u, 210 * u, 270 * u);
+      g.fillStyle = '#8ea6c4';
+      g.beginPath();
+      g.arc(x + 695 * u, y + 170 * u, 62 * u, 0, Math.PI * 2);
+      g.fill();
+      g.beginPath();
+      g.ellipse(x + 695 * u, y + 340 * u, 105 * u, 90 * u, 0, Math.PI, 0);
+      g.fill();
+    } else {
+      g.fillStyle = '#c8102e';
+      g.beginPath();
+      g.arc(x + 150 * u, y + 150 * u, 90 * u, 0, Math.PI * 2);
+      g.fill();
+      g.fillStyle = '#ffd23f';
+      g.beginPath();
+      for (let i = 0; i < 10; i++) {
+        const r = (i % 2 ? 22 : 55) * u;
+        const a = -Math.PI / 2 + (i * Math.PI) / 5;
+        g.lineTo(x + 150 * u + r * Math.cos(a), y + 150 * u + r * Math.sin(a));
+      }
+      g.fill();
+      text('中华人民共和国', 300, 130, 56, '#111', 700);
+      text('居民身份证', 330, 230, 64, '#111', 700);
+      text('签发机关', 150, 400, 30, '#2f5d8a');
+      text('武汉市公安局汉阳分局', 300, 400, 34);
+      text('有效期限', 150, 466, 30, '#2f5d8a');
+      text('2016.05.20-2026.05.20', 300, 468, 36, '#111', 400, 'DejaVu Sans Mono, monospace');
+    }
+    g.restore();
+    g.save();
+    round(g, x, y, w, h, 30 * u);
+    g.strokeStyle = 'rgba(0, 0, 0, 0.25)';
+    g.lineWidth = 2 * u;
+    g.stroke();
+    g.restore();
+  };
+  window.__cardImage = (side) => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 856;
+    canvas.height = 540;
+    const g = canvas.getContext('2d');
+    g.fillStyle = '#fff';
+    g.fillRect(0, 0, 856, 540);
+    window.__drawCard(g, 0, 0, 856, 540, side);
+    return canvas.toDataURL('image/jpeg', 0.85);
   };
 }
 
@@ -431,6 +563,51 @@ for (const orientation of ORIENTATIONS) {
       await kiosk((f) => window.__kiosk.startCamera(f), frame);
       return frame;
     };
+
+    // The card step's frames: a 640×480 picture of a hand-held card (tilted a little, slightly
+    // smaller than the card-shaped frame the kiosk draws) on a blurred desk; no face.
+    const CARD_GUIDE = { x: 0.1375, y: 0.2, width: 0.725, height: 0.6 };
+    const cardJpegs = new Map();
+    async function startCardCamera(side, patch = {}) {
+      if (!cardJpegs.has(side)) {
+        await page.evaluate(installCardArt);
+        cardJpegs.set(side, await page.evaluate(([side, guide]) => {
+          const canvas = document.createElement('canvas');
+          canvas.width = 640;
+          canvas.height = 480;
+          const g = canvas.getContext('2d');
+          const room = g.createLinearGradient(0, 0, 640, 480);
+          room.addColorStop(0, '#7a6a58');
+          room.addColorStop(1, '#3e3a36');
+          g.fillStyle = room;
+          g.fillRect(0, 0, 640, 480);
+          g.translate(320, 240);
+          g.rotate(-0.03);
+          const w = guide.width * 640 * 0.94;
+          const h = (w * 54) / 85.6;
+          window.__drawCard(g, -w / 2, -h / 2 + 6, w, h, side);
+          return canvas.toDataURL('image/jpeg', 0.85).slice('data:image/jpeg;base64,'.length);
+        }, [side, CARD_GUIDE]));
+      }
+      const fixture = await page.evaluate(() => window.__FIXTURES__['event-camera-frame.json']);
+      const frame = {
+        ...fixture,
+        step: 'card',
+        phase: side === 'front' ? 'cardFront' : 'cardBack',
+        remainingMs: 30000,
+        width: 640,
+        height: 480,
+        jpeg: cardJpegs.get(side),
+        faces: 0,
+        face: null,
+        inGuide: null,
+        hint: 'noFace',
+        guide: CARD_GUIDE,
+        ...patch,
+      };
+      await kiosk((f) => window.__kiosk.startCamera(f), frame);
+      return frame;
+    }
 
     async function checkFaceBox(label, frame, state) {
       await page.waitForSelector(`#face-box.face-box--${state}`);
@@ -686,6 +863,94 @@ for (const orientation of ORIENTATIONS) {
       await page.waitForSelector('#start');
     });
 
+    it('reads the card with the camera: the offer after a failed chip read, the capture screen (not mirrored), the failure', async () => {
+      await kiosk((v) => window.__kiosk.setView(v), await view('view-idcard-failed.json'));
+      await page.waitForSelector('#use-camera');
+      assert.equal(await page.textContent('#use-camera'), '用摄像头识别身份证');
+      await page.click('#use-camera');
+      await page.waitForFunction(() => window.__kiosk.calls('read_card_with').length === 1);
+      assert.deepEqual((await kiosk(() => window.__kiosk.calls('read_card_with')))[0].args, { device: 'camera' });
+
+      // the kiosk announces the step with the camera, waits for the photo side, sends frames and hints
+      await kiosk(async (v) => {
+        await window.__kiosk.setView(v);
+        await window.__kiosk.emit('kiosk://device-status', { device: 'card_camera', state: 'waiting', kind: null, message: null });
+      }, await view('view-idcard-failed.json', { cardDevice: 'camera' }));
+      await page.waitForSelector('[data-screen="card-camera"] [data-testid="card-capture"][data-live="true"][data-side="front"]');
+      const front = await startCardCamera('front');
+      await kiosk(() => window.__kiosk.emit('kiosk://card-capture', window.__FIXTURES__['event-card-capture.json']));
+      await page.waitForSelector('#card-hint[data-hint="card.glare"]');
+      assert.equal(await page.textContent('#card-hint'), '证件有反光，请稍微倾斜证件或避开灯光');
+      assert.equal(await page.textContent('h1'), '请将身份证对准摄像头');
+      assert.equal(await page.textContent('#card-side'), '人像面（有照片的一面）');
+      await page.waitForFunction(() => document.querySelector('#camera-preview')?.naturalWidth === 640);
+      await page.waitForSelector('svg.camera__guide[data-guide="frame"]');
+      const drawn = await page.evaluate(cardGuideGeometry, [front.width, front.height, front.guide]);
+      assert.equal(drawn.transform, 'none', 'the card is shown as the camera sees it, not mirrored');
+      assert.equal(drawn.source, 'frame');
+      assert.ok(drawn.rx > 0, 'the card frame has rounded corners');
+      assert.equal(drawn.oval, false, 'no face oval');
+      assert.equal(drawn.faceBox, false, 'no face box');
+      for (let i = 0; i < 4; i++) {
+        assert.ok(Math.abs(drawn.actual[i] - drawn.expected[i]) <= 2, `card frame ${drawn.actual} where the guide is ${drawn.expected}`);
+      }
+      await check('card-camera');
+
+      // the photo side read; then the emblem side, the card still shows its photo side
+      await kiosk(() => window.__kiosk.emit('kiosk://card-capture', { side: 'front', hint: 'read', message: 'the photo side is read' }));
+      await page.waitForSelector('#card-hint[data-hint="read"]');
+      await kiosk(() => window.__kiosk.emit('kiosk://device-status', { device: 'card_camera_back', state: 'waiting', kind: null, message: null }));
+      await page.waitForSelector('[data-testid="card-capture"][data-side="back"]');
+      await startCardCamera('front', { phase: 'cardBack' });
+      await kiosk(() => window.__kiosk.emit('kiosk://card-capture', { side: 'back', hint: 'turn_over', message: 'turn the card over' }));
+      await page.waitForSelector('#card-hint[data-hint="turn_over"]');
+      assert.equal(await page.textContent('#card-hint'), '请翻面，出示国徽面');
+      assert.equal(await page.textContent('#card-side'), '国徽面');
+      await check('card-camera-turn-over');
+      await startCardCamera('back');
+      await kiosk(() => window.__kiosk.emit('kiosk://card-capture', { side: 'back', hint: 'card.too_small', message: 'bring the card closer' }));
+      await page.waitForSelector('#card-hint[data-hint="card.too_small"]');
+      await check('card-camera-back');
+
+      // the camera gave up: the reason, the reader and try again
+      await kiosk(() => window.__kiosk.stopCamera());
+      const failed = await view('view-idcard-failed.json', {
+        attempt: 3,
+        cardDevice: 'camera',
+        lastReason: {
+          code: 'card.camera_unreadable',
+          zh: '未能从摄像头识别身份证，请将证件对准取景框，保持平稳、避免反光，并按提示翻面。',
+          en: 'The card could not be read by the camera; hold it inside the frame, steady and out of glare, and turn it over when asked.',
+        },
+      });
+      await kiosk((v) => window.__kiosk.finish('read_card_with', v), failed);
+      await page.waitForSelector('#use-reader');
+      assert.equal(await page.getAttribute('[data-testid="card-capture"]', 'data-live'), 'false');
+      await check('card-camera-failed');
+
+      // try again with the camera, in English
+      await page.click('#lang-toggle');
+      await page.click('#retry');
+      await page.waitForSelector('[data-testid="card-capture"][data-live="true"]');
+      await startCardCamera('front');
+      await kiosk(() => window.__kiosk.emit('kiosk://card-capture', { side: 'front', hint: 'card.blurred', message: 'the picture is blurred' }));
+      await page.waitForSelector('#card-hint[data-hint="card.blurred"]');
+      assert.equal(await page.textContent('h1'), 'Hold your ID card up to the camera');
+      assert.equal(await page.textContent('#card-hint'), 'The picture is blurred: hold the card steady');
+      await check('card-camera-en');
+      await kiosk(() => window.__kiosk.stopCamera());
+      await kiosk((v) => window.__kiosk.finish('retry', v), failed);
+      await page.waitForSelector('#use-reader');
+      await check('card-camera-failed-en');
+      await page.click('#use-reader');
+      await page.waitForFunction(() => window.__kiosk.calls('read_card_with').length === 2);
+      assert.deepEqual((await kiosk(() => window.__kiosk.calls('read_card_with')))[1].args, { device: 'reader' });
+      await kiosk((v) => window.__kiosk.finish('read_card_with', v), await view('view-idcard-failed.json', { attempt: 3, lastReason: null }));
+      await page.waitForSelector('[data-screen="idcard"]');
+      await page.click('#lang-toggle');
+      await kiosk(() => window.__kiosk.setView(null));
+    });
+
     it('staff console: long press, sign in, live step, review with scores, approve with a note', async () => {
       await kiosk((v) => window.__kiosk.setView(v), await view('view-awaiting-staff.json'));
       const emblem = await page.$('[data-testid="emblem"]');
@@ -865,6 +1130,81 @@ for (const orientation of ORIENTATIONS) {
       await check('staff-sync-offline-en');
       await page.click('#lang-toggle');
       await kiosk(() => window.__kiosk.setDesk(null));
+
+      // a card read by the camera waits for review: both sides, every field as read, the doubtful one marked
+      // (the desk's next refresh turns "sync now" back on first: its colour change is not measured mid-way)
+      await page.waitForSelector('#sync-now:not([disabled])', { timeout: 8000 });
+      await page.waitForTimeout(300);
+      await page.evaluate(installCardArt);
+      const sides = await page.evaluate(() => ({ front: window.__cardImage('front'), back: window.__cardImage('back') }));
+      const ocrReview = await page.evaluate(() => JSON.parse(JSON.stringify(window.__FIXTURES__['review-ocr.json'])));
+      ocrReview.ocr.frontImage = sides.front;
+      ocrReview.ocr.backImage = sides.back;
+      await kiosk((r) => window.__kiosk.setReview(r), ocrReview);
+      await kiosk((v) => window.__kiosk.setView(v), await view('view-awaiting-staff.json', { step: 'idCard', attempt: 1, staffReason: ocrReview.reason }));
+      await page.waitForSelector('[data-testid="ocr"]');
+      await page.waitForFunction(() => [...document.querySelectorAll('.ocr__img')].every((img) => img.naturalWidth === 856));
+      const ocr = await page.evaluate(() => {
+        const section = document.querySelector('[data-testid="ocr"]');
+        const panel = section.closest('.panel').getBoundingClientRect();
+        const box = section.getBoundingClientRect();
+        const [front, back] = [...section.querySelectorAll('.ocr__img')].map((img) => img.getBoundingClientRect());
+        const table = section.querySelector('table').getBoundingClientRect();
+        return {
+          rows: [...section.querySelectorAll('tbody tr')].map((tr) => [tr.dataset.field, tr.dataset.problem ?? null]),
+          marks: [...section.querySelectorAll('[data-testid="ocr-problem"]')].map((m) => m.textContent),
+          mono: getComputedStyle(section.querySelector('tr[data-field="id_number"] td')).fontFamily,
+          sideBySide: Math.abs(front.top - back.top) < 1 && front.right <= back.left,
+          besideTable: back.right <= table.left || front.bottom <= table.top,
+          inside: box.left >= panel.left - 0.5 && box.right <= panel.right + 0.5,
+          clipped: [...section.querySelectorAll('th, td')].filter((cell) => cell.scrollWidth > cell.clientWidth + 1).map((cell) => cell.innerText.trim()),
+        };
+      });
+      assert.deepEqual(ocr.rows.map(([field]) => field), ['name', 'sex', 'ethnicity', 'birth_date', 'address', 'id_number', 'authority', 'validity']);
+      assert.deepEqual(ocr.rows.filter(([, problem]) => problem), [['address', 'low_confidence']]);
+      assert.deepEqual(ocr.marks, ['识别置信度低：请重点核对']);
+      assert.match(ocr.mono, /mono/i, 'the number in a monospace font');
+      assert.ok(ocr.sideBySide, 'the two sides side by side');
+      assert.ok(ocr.besideTable, 'the images beside (or above) the table');
+      assert.ok(ocr.inside, 'the section fits its panel');
+      assert.deepEqual(ocr.clipped, [], 'no OCR cell cuts its text');
+      assert.equal(await page.textContent('[data-testid="ocr-instruction"]'), '请对照证件原件逐项核对，确认无误后通过');
+      await page.$eval('[data-testid="ocr"]', (el) => el.scrollIntoView({ block: 'start' }));
+      await check('staff-review-ocr');
+      await page.click('#lang-toggle');
+      await page.waitForSelector('[data-testid="ocr-instruction"]:has-text("Check every field")');
+      const clippedEn = await page.$$eval('[data-testid="ocr"] th, [data-testid="ocr"] td', (cells) =>
+        cells.filter((cell) => cell.scrollWidth > cell.clientWidth + 1).map((cell) => cell.innerText.trim()),
+      );
+      assert.deepEqual(clippedEn, [], 'no OCR cell cuts its text in English');
+      await page.$eval('[data-testid="ocr"]', (el) => el.scrollIntoView({ block: 'start' }));
+      await check('staff-review-ocr-en');
+      await page.click('#lang-toggle');
+      await page.click('#ocr-image-front');
+      await page.waitForSelector('[role="dialog"] img.ocr__zoomed');
+      await check('staff-review-ocr-zoom');
+      await page.keyboard.press('Escape');
+      await kiosk(() => window.__kiosk.setReview(null));
+
+      // at the card step staff may import an image of each side; a file that cannot be read says why
+      await kiosk((v) => window.__kiosk.setView(v), await view('view-idcard-failed.json'));
+      await page.waitForSelector('[data-testid="card-images"]');
+      const jpeg = (url) => Buffer.from(url.slice(url.indexOf(',') + 1), 'base64');
+      await page.setInputFiles('#card-image-front', { name: 'front.jpg', mimeType: 'image/jpeg', buffer: jpeg(sides.front) });
+      await page.setInputFiles('#card-image-back', { name: 'back.jpg', mimeType: 'image/jpeg', buffer: jpeg(sides.back) });
+      await kiosk(() => window.__kiosk.failNext('card_from_images', { code: 'card.image', message: 'the back image: no card found in it', retryable: true }));
+      await page.click('#card-images-submit');
+      await page.waitForSelector('[data-testid="card-images-error"]');
+      assert.equal(await page.textContent('[data-testid="card-images-error"]'), '证件图片无法识别：the back image: no card found in it');
+      const [sent] = await kiosk(() => window.__kiosk.calls('card_from_images'));
+      assert.equal(sent.args.token, 'stf_3q9Zt0cV8r2LwYbXk1mN4pQe');
+      assert.deepEqual(sent.args.front, [...jpeg(sides.front)], 'the front file\'s bytes');
+      assert.deepEqual(sent.args.back, [...jpeg(sides.back)], 'the back file\'s bytes');
+      await page.$eval('[data-testid="card-images"]', (el) => el.scrollIntoView({ block: 'center' }));
+      await check('staff-card-images-error');
+      await page.click('#card-images-submit');
+      await page.waitForSelector('[data-testid="card-images-done"]');
+      await check('staff-card-images-done');
 
       await page.click('#back-to-kiosk');
       await page.waitForSelector('[data-route="candidate"]');

@@ -7,6 +7,8 @@ import type {
   AppInfo,
   ArtefactImage,
   CameraFrame,
+  CardCaptureEvent,
+  CardDevice,
   CommandErrorPayload,
   DeclarationAnswer,
   DeskStatus,
@@ -80,6 +82,11 @@ export const startSession = () => call<View>('start_session');
 export const giveConsent = () => call<View>('give_consent');
 export const declineConsent = () => call<View>('decline_consent');
 export const retry = () => call<View>('retry');
+/**
+ * At the card step: read the card with `device` (the camera after a failed chip read, or the reader
+ * again). Blocks while the camera reads (up to about a minute); progress comes as events.
+ */
+export const readCardWith = (device: CardDevice) => call<View>('read_card_with', { device });
 export const acceptPledge = (declaration: DeclarationAnswer[]) => call<View>('accept_pledge', { declaration });
 export const declinePledge = () => call<View>('decline_pledge');
 export const signatureStroke = (points: StrokePoint[]) => call<null>('signature_stroke', { points });
@@ -97,6 +104,9 @@ export const deskStatus = (token: string) => call<DeskStatus>('desk_status', { t
 export const todayList = (token: string) => call<TodaySession[]>('today_list', { token });
 export const staffCommand = (token: string, command: StaffCommand) => call<View>('staff_command', { token, command });
 export const review = (token: string) => call<Review | null>('review', { token });
+/** At the card step: staff read the card from two image files (the bytes of the photo side and the emblem side). */
+export const cardFromImages = (token: string, front: number[], back: number[]) =>
+  call<View>('card_from_images', { token, front, back });
 /** Queues a push of the waiting records to the hub (any staff); progress comes as kiosk://sync-progress. */
 export const syncNow = (token: string) => call<SyncWorker>('sync_now', { token });
 /** Queues writing the waiting records into a bundle file for the hub (admin only). */
@@ -110,6 +120,7 @@ export const EVENTS = {
   sessionEnded: 'kiosk://session-ended',
   syncProgress: 'kiosk://sync-progress',
   cameraFrame: 'kiosk://camera-frame',
+  cardCapture: 'kiosk://card-capture',
 } as const;
 
 function on<T>(event: string, handler: (payload: T) => void): Promise<UnlistenFn> {
@@ -125,6 +136,7 @@ export const onSessionEnded = (handler: (ended: SessionEndedEvent) => void) =>
 export const onSyncProgress = (handler: (progress: SyncProgressEvent) => void) =>
   on<SyncProgressEvent>(EVENTS.syncProgress, handler);
 export const onCameraFrame = (handler: (frame: CameraFrame) => void) => on<CameraFrame>(EVENTS.cameraFrame, handler);
+export const onCardCapture = (handler: (capture: CardCaptureEvent) => void) => on<CardCaptureEvent>(EVENTS.cardCapture, handler);
 
 /** Listens to several events and returns one function that stops them all. */
 export async function listenAll(subscriptions: Promise<UnlistenFn>[]): Promise<UnlistenFn> {

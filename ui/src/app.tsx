@@ -129,6 +129,7 @@ export function App() {
         onBack={leaveStaff}
         staff={staff}
         setStaff={setStaff}
+        cameraReadsCards={info?.cameraReadsCards ?? false}
       />
     );
   } else if (!info) {

@@ -16,6 +16,9 @@ export type Step = 'consent' | 'idCard' | 'liveness' | 'photo' | 'pledge' | 'sig
 export const CANDIDATE_STEPS = ['consent', 'idCard', 'liveness', 'photo', 'pledge', 'signature'] as const;
 export type CandidateStep = (typeof CANDIDATE_STEPS)[number];
 
+/** The device the card step reads the ID card with: the chip reader, or the camera (OCR). */
+export type CardDevice = 'reader' | 'camera';
+
 export interface Challenge {
   digits: string;
   seconds: number;
@@ -37,6 +40,8 @@ export interface View {
   admissionNumber: string | null;
   endedReason: Reason | null;
   images: { idPhoto: string | null; registrationPhoto: string | null };
+  /** The device the card step (`idCard`) reads with now. */
+  cardDevice: CardDevice;
 }
 
 export interface LocalizedDoc {
@@ -65,6 +70,8 @@ export interface AppInfo {
   site: { code: string; name: string };
   idleWarningSecs: number;
   defaultLocale: Locale;
+  /** This desk can read ID cards with the camera (the card step then offers it). */
+  cameraReadsCards: boolean;
 }
 
 export type StaffRole = 'operator' | 'reviewer' | 'admin';
@@ -75,7 +82,11 @@ export interface Staff {
   role: StaffRole;
 }
 
-export type DeviceName = 'id_card_reader' | 'camera' | 'microphone' | 'signature_pad';
+/**
+ * `card_camera` / `card_camera_back`: the camera reads the ID card; `waiting`: it wants the photo
+ * side / the emblem side.
+ */
+export type DeviceName = 'id_card_reader' | 'camera' | 'microphone' | 'signature_pad' | 'card_camera' | 'card_camera_back';
 export type DeviceState = 'ok' | 'waiting' | 'problem';
 
 /** What a sync run does: push the waiting records to the hub, or write them into a bundle file. */
@@ -149,6 +160,36 @@ export interface Review {
   images: { idPhoto: string | null; liveFrame: string | null; registrationPhoto: string | null };
   /** The card and the registration side by side; null before the card was read. */
   identity: Identity | null;
+  /** The card as the camera read it (every field with its mark, both sides); null: the chip was read. */
+  ocr: OcrReview | null;
+}
+
+/** The fields the camera reads off the card, in card order. */
+export type OcrFieldName = 'name' | 'sex' | 'ethnicity' | 'birth_date' | 'address' | 'id_number' | 'authority' | 'validity';
+
+/** Why a field read by the camera needs a closer look; null: it read cleanly. */
+export type OcrProblem = 'unreadable' | 'bad_format' | 'bad_number' | 'differs_from_number' | 'low_confidence' | 'implausible';
+
+/** The side of the ID card: `front` has the photo, `back` the national emblem. */
+export type CardSide = 'front' | 'back';
+
+/** One field as the camera read it (`Review.ocr.fields`). */
+export interface OcrField {
+  field: OcrFieldName;
+  side: CardSide;
+  /** As read, never corrected. */
+  text: string;
+  /** 0..1. */
+  confidence: number;
+  problem: OcrProblem | null;
+}
+
+/** `Review.ocr`: what staff check against the card in hand. */
+export interface OcrReview {
+  fields: OcrField[];
+  /** `data:image/jpeg;base64,…` of each straightened side. */
+  frontImage: string;
+  backImage: string;
 }
 
 /** As Rust sends it (`zk_domain::Sex`); the UI shows any other value as it came. */
@@ -238,15 +279,17 @@ export interface SyncProgressEvent {
   file: string | null;
 }
 
-/** The camera step a preview frame belongs to. */
-export type CameraStep = 'liveness' | 'photo';
+/** The camera step a preview frame belongs to (`card`: the camera reads the ID card). */
+export type CameraStep = 'liveness' | 'photo' | 'card';
 
 /**
  * `framing`: the photo step, lining up (the photo is taken when `remainingMs` reaches 0).
  * `leadIn`: the digits show and the kiosk speaks them; recording starts when `remainingMs` reaches 0.
  * `recording`: the clip records until `remainingMs` reaches 0.
+ * `cardFront` / `cardBack`: the card step looks for the photo side / the emblem side until
+ * `remainingMs` reaches 0.
  */
-export type CameraPhase = 'framing' | 'leadIn' | 'recording';
+export type CameraPhase = 'framing' | 'leadIn' | 'recording' | 'cardFront' | 'cardBack';
 
 /** A box as fractions (0..1) of the frame, not mirrored. */
 export interface FaceBox {
@@ -277,7 +320,8 @@ export interface CameraFrame {
   /**
    * The head-sized oval to draw, as its bounding box (centred; not mirrored): a face that fills it
    * passes the rules. Not the box the rules judge the face's centre by: that one is larger (around
-   * this one, also centred) and not sent.
+   * this one, also centred) and not sent. At the card step: the card-shaped frame to hold the card
+   * in (a rounded rectangle; the picture is then not mirrored, and `faces` / `hint` mean nothing).
    */
   guide: FaceBox;
 }
@@ -289,3 +333,15 @@ export interface CameraFrame {
  * `further`: the face is too small / too large.
  */
 export type GuideHint = 'good' | 'noFace' | 'severalFaces' | 'outside' | 'closer' | 'further';
+
+/** What the camera says about the card it looks at (`kiosk://card-capture`). */
+export type CardHint = 'no_card' | 'card.too_small' | 'card.blurred' | 'card.glare' | 'turn_over' | 'read';
+
+/** `kiosk://card-capture`: sent when the hint changes while the camera reads the card. */
+export interface CardCaptureEvent {
+  /** The side wanted: `front` (the photo side) or `back` (the emblem side). */
+  side: CardSide;
+  hint: CardHint;
+  /** What to do, in English (the UI shows its own text by `hint`). */
+  message: string;
+}

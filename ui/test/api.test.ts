@@ -1,7 +1,7 @@
 import { emit } from '@tauri-apps/api/event';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as api from '../src/api';
-import type { CameraFrame, CommandErrorPayload, DeskStatus, SyncProgressEvent, View } from '../src/types';
+import type { CameraFrame, CardCaptureEvent, CommandErrorPayload, DeskStatus, SyncProgressEvent, View } from '../src/types';
 import { clearMocks, fixture, flush, mockCommands } from './helpers';
 
 afterEach(() => clearMocks());
@@ -80,6 +80,26 @@ describe('commands', () => {
     ]);
   });
 
+  it('read_card_with and card_from_images pass their arguments by the contract names', async () => {
+    const view = fixture<View>('view-idcard-failed.json');
+    const calls = mockCommands({ read_card_with: () => ({ ...view, cardDevice: 'camera' }), card_from_images: () => view });
+    expect((await api.readCardWith('camera')).cardDevice).toBe('camera');
+    await api.readCardWith('reader');
+    expect(await api.cardFromImages('tok', [255, 216, 255], [137, 80])).toEqual(view);
+    expect(calls.map((c) => [c.cmd, c.args])).toEqual([
+      ['read_card_with', { device: 'camera' }],
+      ['read_card_with', { device: 'reader' }],
+      ['card_from_images', { token: 'tok', front: [255, 216, 255], back: [137, 80] }],
+    ]);
+  });
+
+  it('card_from_images rejects with card.image, retryable, the reason in the message', async () => {
+    mockCommands({ card_from_images: () => Promise.reject({ code: 'card.image', message: 'the front image: blurred', retryable: true }) });
+    const error = (await api.cardFromImages('tok', [1], [2]).catch((e: unknown) => e)) as api.CommandError;
+    expect(error).toBeInstanceOf(api.CommandError);
+    expect([error.code, error.message, error.retryable]).toEqual(['card.image', 'the front image: blurred', true]);
+  });
+
   it('sync_now without a hub rejects with sync.not_configured', async () => {
     mockCommands({ sync_now: () => Promise.reject({ code: 'sync.not_configured', message: 'no hub', retryable: false }) });
     const error = (await api.syncNow('tok').catch((e: unknown) => e)) as api.CommandError;
@@ -133,6 +153,19 @@ describe('events', () => {
     const worker = fixture<DeskStatus>('desk-status.json').sync.worker;
     expect(Object.keys(worker).sort()).toEqual(['canExport', 'hub', 'intervalSecs', 'last', 'running']);
     expect(worker.last && Object.keys(worker.last).sort()).toEqual(['at', 'done', 'file', 'job', 'message', 'ok']);
+  });
+
+  it('kiosk://card-capture hands the hint to the handler as sent', async () => {
+    mockCommands({});
+    const seen: CardCaptureEvent[] = [];
+    const unlisten = await api.onCardCapture((capture) => seen.push(capture));
+    const capture = fixture<CardCaptureEvent>('event-card-capture.json');
+    await emit('kiosk://card-capture', capture);
+    await flush(1);
+    expect(seen).toEqual([capture]);
+    expect(api.EVENTS.cardCapture).toBe('kiosk://card-capture');
+    expect(Object.keys(capture).sort()).toEqual(['hint', 'message', 'side']);
+    unlisten();
   });
 
   it('kiosk://camera-frame hands the frame to the handler as sent', async () => {

@@ -92,6 +92,8 @@ export function fakeActions(): CandidateActions & { calls: { name: ActionName; a
     giveConsent: record('giveConsent'),
     declineConsent: record('declineConsent'),
     retry: record('retry'),
+    readCardByCamera: record('readCardByCamera'),
+    readCardByReader: record('readCardByReader'),
     acceptPledge: record('acceptPledge'),
     declinePledge: record('declinePledge'),
     signatureStroke: record('signatureStroke'),

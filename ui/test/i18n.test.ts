@@ -44,7 +44,8 @@ describe('locales', () => {
     expect(codes).toContain('session.open');
     expect(codes).toContain('bad_request');
     expect(codes).toContain('sync.not_configured');
-    expect(codes.length).toBe(16);
+    expect(codes).toContain('card.image');
+    expect(codes.length).toBe(17);
     for (const code of codes) {
       expect(has('zh-CN', `errors.${code}`), `zh-CN errors.${code}`).toBe(true);
       expect(has('en', `errors.${code}`), `en errors.${code}`).toBe(true);

@@ -45,11 +45,11 @@ fn bench(c: &mut Criterion) {
     let detector = FaceDetector::new(DetectorConfig::default()).unwrap();
     let guide = GuideConfig::default();
     let frame = frame();
-    let rendered = render(&frame, &detector, &guide, 320, 70).unwrap();
+    let rendered = render(&frame, Some(&detector), &guide, 320, 70).unwrap();
     assert_eq!(rendered.faces, 1, "the bench frame must show one face");
     println!("preview frame: {} bytes of JPEG", rendered.jpeg.len());
     c.bench_function("preview_frame_640x480_to_320", |b| {
-        b.iter(|| render(&frame, &detector, &guide, 320, 70).unwrap())
+        b.iter(|| render(&frame, Some(&detector), &guide, 320, 70).unwrap())
     });
 }
 

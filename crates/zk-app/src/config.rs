@@ -27,6 +27,8 @@ pub struct AppConfig {
     pub preview: crate::preview::PreviewConfig,
     /// Sending confirmations to the hub, or to a bundle file when offline.
     pub sync: SyncConfig,
+    /// Reading the card with the camera (the chip reader's fallback).
+    pub ocr: crate::card_ocr::OcrConfig,
     /// Folder holding `sim/` and `demo/`; found automatically when unset.
     pub assets_dir: Option<PathBuf>,
 }
@@ -332,6 +334,11 @@ impl AppConfig {
             challenge_len: flow.challenge_len,
             record_secs: flow.record_secs,
             confirm_signature: flow.confirm_signature,
+            card_device: if self.ocr.camera_first {
+                zk_domain::CardDevice::Camera
+            } else {
+                zk_domain::CardDevice::Reader
+            },
         })
     }
 

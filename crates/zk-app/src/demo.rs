@@ -259,6 +259,7 @@ pub fn run(
         microphone: Box::new(SimMicrophone::from_file(&sim.join("digits.wav"))?),
         signature_pad: Box::new(SimSignaturePad::from_file(&sim.join("signature.json"))?),
         touch_signature: None,
+        card_camera: None,
     };
     let matcher = VisionFaceMatcher::new(
         verifier.clone(),
@@ -492,6 +493,11 @@ fn describe(event: &KioskEvent) -> Option<String> {
             })
         }
         KioskEvent::AwaitingDevice { .. } | KioskEvent::CameraFrame(_) => None,
+        KioskEvent::CardCapture { side, hint } => Some(format!(
+            "    card by camera, {} side: {}",
+            side.code(),
+            hint.message(*side)
+        )),
         KioskEvent::StaffRequested { step, reason } => Some(format!(
             "    ! staff requested at {} ({})",
             step.code(),
@@ -584,6 +590,87 @@ impl zk_drivers::IdCardReader for DemoReader {
     }
 }
 
+/// The interactive demo's card held up to the camera (when the candidate or staff choose the
+/// camera at the card step): a 样本 specimen of demo candidate A's card, drawn from the demo
+/// card's data and photo (never a real card image), the portrait side for 3 s, then the emblem
+/// side for 3 s, round and round, at 15 frames a second in real time. Drawn on first use. When a
+/// new read starts, the face camera is pointed at A's live photo (it is A at the desk).
+struct DemoCardCamera {
+    assets: std::path::PathBuf,
+    face: SwitchableCamera,
+    verifier: Arc<FaceVerifier>,
+    sides: Option<[image::RgbImage; 2]>,
+    started: Option<std::time::Instant>,
+    last_frame: Option<std::time::Instant>,
+}
+
+impl DemoCardCamera {
+    const FRAME_RATE: f32 = 15.0;
+    const SIDE_SECS: u64 = 3;
+
+    fn draw(&self) -> Result<[image::RgbImage; 2], DeviceError> {
+        let unavailable = |detail: String| DeviceError::Unsupported {
+            device: zk_drivers::Device::Camera,
+            detail: format!("the demo card camera ({detail})"),
+        };
+        let mut reader =
+            zk_drivers::SimIdCardReader::from_file(&self.assets.join("sim/cards.json"))?;
+        let card = zk_drivers::IdCardReader::read(&mut reader, std::time::Duration::from_secs(1))?
+            .ok_or_else(|| unavailable("no demo card".into()))?;
+        let photo = card
+            .photo
+            .decoded_bytes()
+            .ok_or_else(|| unavailable("the demo card has no photo".into()))
+            .and_then(|bytes| {
+                zk_vision::decode_image(bytes).map_err(|error| unavailable(error.to_string()))
+            })?;
+        crate::card_ocr::specimen_frames(&card, &photo)
+            .map_err(|error| unavailable(error.to_string()))
+    }
+}
+
+impl Camera for DemoCardCamera {
+    fn frame(&mut self) -> Result<Frame, DeviceError> {
+        let now = std::time::Instant::now();
+        if self
+            .last_frame
+            .is_none_or(|last| now.duration_since(last) > std::time::Duration::from_secs(10))
+        {
+            match live_camera(&self.verifier, &self.assets, DEMO_LIVE_PHOTOS[0].1, true) {
+                Ok(camera) => self.face.switch_to(camera),
+                Err(error) => tracing::warn!("demo camera: {error}"),
+            }
+        }
+        let sides = match self.sides.take() {
+            Some(sides) => sides,
+            None => self.draw()?,
+        };
+        let started = *self.started.get_or_insert(now);
+        // Paced like a camera: the next frame is due a frame interval after the last.
+        if let Some(last) = self.last_frame {
+            let interval = std::time::Duration::from_secs_f32(1.0 / Self::FRAME_RATE);
+            if let Some(wait) = (last + interval).checked_duration_since(now) {
+                std::thread::sleep(wait);
+            }
+        }
+        let at = std::time::Instant::now();
+        self.last_frame = Some(at);
+        let elapsed = at.duration_since(started);
+        let side = usize::from((elapsed.as_secs() / Self::SIDE_SECS) % 2 == 1);
+        let image = sides[side].clone();
+        self.sides = Some(sides);
+        Ok(Frame::now(image, elapsed.as_millis() as u64))
+    }
+
+    fn frame_rate(&self) -> f32 {
+        Self::FRAME_RATE
+    }
+
+    fn paced(&self) -> bool {
+        true
+    }
+}
+
 /// The interactive demo desk (the kiosk app's default): simulated devices and the demo data.
 pub struct DemoDesk {
     pub kiosk: Kiosk,
@@ -630,10 +717,18 @@ pub fn open_desk(
     let (pad, touch) = zk_drivers::signature::touch::TouchSignaturePad::new();
     let devices = Devices {
         reader: Box::new(reader),
-        camera: Box::new(camera),
+        camera: Box::new(camera.clone()),
         microphone: Box::new(SimMicrophone::from_file(&sim.join("digits.wav"))?.realtime(true)),
         signature_pad: Box::new(pad),
         touch_signature: Some(touch.clone()),
+        card_camera: Some(Box::new(DemoCardCamera {
+            assets: assets.to_path_buf(),
+            face: camera,
+            verifier: verifier.clone(),
+            sides: None,
+            started: None,
+            last_frame: None,
+        })),
     };
     let matcher = VisionFaceMatcher::new(
         verifier,

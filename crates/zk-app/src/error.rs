@@ -31,6 +31,13 @@ pub enum AppError {
     Staff(#[from] zk_domain::StaffRefusal),
     #[error("that image is not part of the current session")]
     NotShown,
+    /// A card image staff gave could not be read.
+    #[error("the {side} image of the card: {message}")]
+    CardImage {
+        side: &'static str,
+        problem: &'static str,
+        message: &'static str,
+    },
     #[error("the session did not accept {input}: {why}")]
     Rejected {
         input: &'static str,

@@ -9,13 +9,14 @@ use rand::RngCore;
 use zk_domain::confirmation::{Mode, Phase};
 use zk_domain::staff::check_override;
 use zk_domain::{
-    ArtefactId, ArtefactKind, CardPhoto, CardSource, Challenge, Confirmation, Decision, Effect,
-    FlowConfig, Input, MatchPolicy, ReasonCode, Sitting, Step, Timestamp, Verdict, View,
+    ArtefactId, ArtefactKind, CardDevice, CardPhoto, CardSource, Challenge, Confirmation, Decision,
+    Effect, FlowConfig, Input, MatchPolicy, ReasonCode, Sitting, Step, Timestamp, Verdict, View,
 };
 use zk_domain::{RetentionPolicy, Role, StaffAction, StaffPolicy, StaffSession};
 use zk_drivers::{Camera, DeviceError, DeviceErrorKind, IdCardReader, Microphone, SignaturePad};
 use zk_store::{NewOperator, Operator, RotationReport, SessionId, Store, StoreError};
 
+use crate::card_ocr::{CardHint, CardOcr, CardSide, Look, OcrRead};
 use crate::clip::{self, RecordSettings};
 use crate::clock::Clock;
 use crate::config::AppConfig;
@@ -34,6 +35,9 @@ pub struct Devices {
     pub signature_pad: Box<dyn SignaturePad>,
     /// With the `touch` signature pad: where the UI sends the candidate's pointer events.
     pub touch_signature: Option<zk_drivers::signature::touch::TouchHandle>,
+    /// A camera for the card (a document camera), when the desk has one; otherwise the candidate
+    /// holds the card up to `camera`.
+    pub card_camera: Option<Box<dyn Camera>>,
 }
 
 impl Devices {
@@ -49,6 +53,7 @@ impl Devices {
             microphone: config.open_microphone(assets)?,
             signature_pad,
             touch_signature,
+            card_camera: None,
         })
     }
 }
@@ -99,6 +104,12 @@ pub enum KioskEvent {
     },
     /// A live preview frame (about 15 a second while the camera step runs); never stored.
     CameraFrame(crate::preview::PreviewFrame),
+    /// The camera looked at the card: what the candidate should do now (sent when it changes;
+    /// `Read` when the side was read).
+    CardCapture {
+        side: CardSide,
+        hint: CardHint,
+    },
     /// The session stored an image the candidate or staff may be shown (ID photo, live frame,
     /// registration photo, rendered signature): its id, never its bytes.
     ImageStored {
@@ -114,6 +125,9 @@ struct ActiveSession {
     id_photo: Option<Vec<u8>>,
     /// Every artefact this session stored, in order (the UI may show only these).
     artefacts: Vec<(ArtefactKind, ArtefactId)>,
+    /// The card as the camera read it (fields and straightened sides) for staff to confirm;
+    /// in memory only, dropped at the end.
+    ocr: Option<OcrRead>,
 }
 
 /// The newest image of each kind the current session stored (the result and review screens).
@@ -134,6 +148,9 @@ pub struct ReviewCase {
     pub images: SessionImages,
     /// The card and the registration side by side, once the card was read.
     pub identity: Option<ReviewIdentity>,
+    /// The card's fields as the camera read them, each with its mark, and the straightened
+    /// sides: what staff confirm against the card in hand.
+    pub ocr: Option<OcrRead>,
 }
 
 /// What the card says and what the candidate registered, for a reviewer deciding a mismatch.
@@ -207,6 +224,13 @@ pub struct DeskStatus {
     pub serials_remaining: u64,
 }
 
+/// How looking for one side of the card ended.
+enum SideOutcome {
+    Found(Look),
+    TimedOut,
+    Device(DeviceError),
+}
+
 /// Frames per second kept from the camera while recording the liveness clip.
 const CLIP_FPS: f32 = 10.0;
 
@@ -236,6 +260,8 @@ pub struct Kiosk {
     guide: GuideConfig,
     /// The live preview's worker, once someone subscribed to events.
     preview: Option<PreviewTap>,
+    /// Reading the card with the camera; `None` when `[ocr] enabled = false`.
+    card_ocr: Option<CardOcr>,
 }
 
 /// Who the retention job is in the audit log.
@@ -277,7 +303,23 @@ impl Kiosk {
             },
             guide: config.matcher.guide.clone(),
             preview: None,
+            card_ocr: CardOcr::new(&config.ocr)?,
         };
+        if let Some(ocr) = &kiosk.card_ocr {
+            if !ocr.models_present() {
+                // The chip reader still works; the camera is not offered.
+                tracing::warn!(
+                    dir = %ocr.models_dir().display(),
+                    "no OCR models: the camera cannot read cards (run scripts/fetch-models.sh)"
+                );
+                if kiosk.flow.card_device == CardDevice::Camera {
+                    return Err(AppError::Config(format!(
+                        "ocr.camera_first: the OCR models are not in {}; run scripts/fetch-models.sh",
+                        ocr.models_dir().display()
+                    )));
+                }
+            }
+        }
         // Retention runs at start, then from the timer (`maintenance`).
         kiosk.maintenance()?;
         Ok(kiosk)
@@ -371,6 +413,7 @@ impl Kiosk {
             machine,
             id_photo: None,
             artefacts: Vec::new(),
+            ocr: None,
         });
         for effect in effects {
             self.execute(effect)?;
@@ -405,6 +448,12 @@ impl Kiosk {
                 })
             }
             Input::Tick => self.maintenance()?,
+            Input::ReadCardWith(CardDevice::Camera) if !self.camera_reads_cards() => {
+                return Err(AppError::Rejected {
+                    input: "ReadCardWith",
+                    why: "this desk cannot read cards with the camera (ocr is off or its models are missing)",
+                })
+            }
             _ => {}
         }
         self.run(input)
@@ -453,6 +502,11 @@ impl Kiosk {
             first = false;
         }
         self.current_view()
+    }
+
+    /// Whether the camera can read cards here (`[ocr]` on and its models present).
+    pub fn camera_reads_cards(&self) -> bool {
+        self.card_ocr.as_ref().is_some_and(CardOcr::models_present)
     }
 
     fn current_view(&self) -> Result<View, AppError> {
@@ -572,6 +626,7 @@ impl Kiosk {
             attempts,
             images: self.session_images(),
             identity,
+            ocr: session.ocr.clone(),
         }))
     }
 
@@ -626,6 +681,7 @@ impl Kiosk {
                 Ok(None)
             }
             Effect::ReadCard => self.read_card().map(Some),
+            Effect::ReadCardByCamera => self.read_card_by_camera().map(Some),
             Effect::DrawChallenge { len } => {
                 let now = self.clock.now();
                 Ok(Some(Input::ChallengeDrawn(Challenge::generate(
@@ -705,6 +761,7 @@ impl Kiosk {
                         });
                 if let Some(session) = self.session.as_mut() {
                     session.id_photo = None;
+                    session.ocr = None;
                 }
                 self.emit(KioskEvent::SessionEnded {
                     confirmed,
@@ -1001,6 +1058,226 @@ impl Kiosk {
             source: CardSource::Chip,
             photo,
         })
+    }
+
+    /// Reads the card with the camera: the portrait side, then the emblem side, each looked for
+    /// until `[ocr] side_timeout_secs`; the hints go out as [`KioskEvent::CardCapture`].
+    fn read_card_by_camera(&mut self) -> Result<Input, AppError> {
+        self.announce_step();
+        let unreadable = Input::DeviceFailed {
+            reason: ReasonCode::CardCameraUnreadable,
+        };
+        let loaded = match self.card_ocr.as_mut() {
+            Some(ocr) => ocr.load(),
+            None => Err(AppError::Config("[ocr] enabled = false".into())),
+        };
+        if let Err(error) = loaded {
+            tracing::warn!("the camera cannot read cards: {error}");
+            self.emit(KioskEvent::DeviceProblem {
+                device: "card_camera",
+                kind: DeviceErrorKind::Disconnected,
+                message: error.to_string(),
+            });
+            return Ok(Input::DeviceFailed {
+                reason: ReasonCode::ReaderFault,
+            });
+        }
+        let front = match self.look_for_side(CardSide::Front)? {
+            SideOutcome::Found(look) => look,
+            SideOutcome::TimedOut => return Ok(unreadable),
+            SideOutcome::Device(error) => {
+                return Ok(self.device_failed("camera", &error, ReasonCode::CaptureFailed))
+            }
+        };
+        let back = match self.look_for_side(CardSide::Back)? {
+            SideOutcome::Found(look) => look,
+            SideOutcome::TimedOut => return Ok(unreadable),
+            SideOutcome::Device(error) => {
+                return Ok(self.device_failed("camera", &error, ReasonCode::CaptureFailed))
+            }
+        };
+        match self.card_read_from(front, back)? {
+            Some(input) => Ok(input),
+            None => Ok(unreadable),
+        }
+    }
+
+    /// Looks at camera frames for one side until it is read or the time is up.
+    fn look_for_side(&mut self, side: CardSide) -> Result<SideOutcome, AppError> {
+        self.emit(KioskEvent::AwaitingDevice {
+            device: match side {
+                CardSide::Front => "card_camera",
+                CardSide::Back => "card_camera_back",
+            },
+        });
+        let events = self.events.clone();
+        let emit = |event: KioskEvent| {
+            if let Some(sender) = &events {
+                let _ = sender.send(event);
+            }
+        };
+        let Some(ocr) = self.card_ocr.as_mut() else {
+            return Ok(SideOutcome::TimedOut);
+        };
+        let timeout = Duration::from_secs_f64(ocr.config.side_timeout_secs);
+        let looks_per_second = ocr.config.looks_per_second;
+        let frame_rate = match &self.devices.card_camera {
+            Some(card_camera) => card_camera.frame_rate(),
+            None => self.devices.camera.frame_rate(),
+        }
+        .max(1.0);
+        // Frames between looks (the camera keeps delivering while a look runs), and how many
+        // looks fit the time: a simulator that does not sleep gets the same number of looks.
+        let every = (frame_rate / looks_per_second).round().max(1.0) as u32;
+        let looks = (timeout.as_secs_f64() * f64::from(looks_per_second)).ceil() as u64;
+        let deadline = std::time::Instant::now() + timeout;
+        let phase = match side {
+            CardSide::Front => PreviewPhase::CardFront,
+            CardSide::Back => PreviewPhase::CardBack,
+        };
+        let clock = PhaseClock::new(PreviewStep::Card, phase, timeout, self.preview_config.fps);
+        let source: &mut dyn Camera = match self.devices.card_camera.as_mut() {
+            Some(card_camera) => card_camera.as_mut(),
+            None => self.devices.camera.as_mut(),
+        };
+        let mut camera = TapCamera::new(source, self.preview.as_ref(), clock);
+        let mut last_hint = None;
+        for _ in 0..looks {
+            let mut frame = None;
+            for _ in 0..every {
+                match zk_drivers::Camera::frame(&mut camera) {
+                    Ok(next) => frame = Some(next),
+                    Err(error) => return Ok(SideOutcome::Device(error)),
+                }
+            }
+            let Some(frame) = frame else {
+                continue;
+            };
+            match ocr.look(&frame.image, side)? {
+                Look::Hint(hint) => {
+                    if last_hint != Some(hint) {
+                        emit(KioskEvent::CardCapture { side, hint });
+                        last_hint = Some(hint);
+                    }
+                }
+                look => {
+                    emit(KioskEvent::CardCapture {
+                        side,
+                        hint: CardHint::Read,
+                    });
+                    return Ok(SideOutcome::Found(look));
+                }
+            }
+            if std::time::Instant::now() > deadline {
+                break;
+            }
+        }
+        Ok(SideOutcome::TimedOut)
+    }
+
+    /// The card read from both sides: the portrait stored as the ID photo, the read kept for
+    /// the reviewer, the roster looked up. `None` when a field the card cannot do without was
+    /// not read (logged by field name only).
+    fn card_read_from(&mut self, front: Look, back: Look) -> Result<Option<Input>, AppError> {
+        let (
+            Look::Front {
+                checked: front,
+                card: front_card,
+                portrait,
+            },
+            Look::Back {
+                checked: back,
+                card: back_card,
+            },
+        ) = (front, back)
+        else {
+            return Err(AppError::Image(
+                "the card's sides were read in the wrong order".into(),
+            ));
+        };
+        let portrait_jpeg = crate::card_ocr::jpeg(&portrait, 92)?;
+        let card = match crate::card_ocr::id_card_of(&front, &back, portrait_jpeg.clone()) {
+            Ok(card) => card,
+            Err(missing) => {
+                tracing::warn!(?missing, "the card read by the camera lacks fields");
+                return Ok(None);
+            }
+        };
+        let read = OcrRead {
+            front,
+            back,
+            front_jpeg: crate::card_ocr::jpeg(&front_card, 88)?,
+            back_jpeg: crate::card_ocr::jpeg(&back_card, 88)?,
+            portrait_jpeg: portrait_jpeg.clone(),
+        };
+        let photo = self.put_artefact(ArtefactKind::IdPhoto, &portrait_jpeg)?;
+        if let Some(session) = self.session.as_mut() {
+            session.id_photo = Some(portrait_jpeg);
+            session.ocr = Some(read);
+        }
+        let registration = self.store.registration_by_id_number(card.number.trim())?;
+        Ok(Some(Input::CardRead {
+            card: Box::new(card),
+            registration: registration.map(Box::new),
+            source: CardSource::Ocr,
+            photo: Some(photo),
+        }))
+    }
+
+    /// Staff read the card from two images (a photo or scan of each side, as a file): at the
+    /// card step, in place of the reader and the camera. Each side must be found and read;
+    /// otherwise the error says what was wrong with which image and the session is unchanged.
+    pub fn read_card_from_images(
+        &mut self,
+        token: &StaffToken,
+        front: &[u8],
+        back: &[u8],
+    ) -> Result<View, AppError> {
+        self.authorize(token, StaffAction::TakeOver)?;
+        let session = self.session.as_ref().ok_or(AppError::NoSession)?;
+        if session.machine.step() != Some(Step::IdCard) {
+            return Err(AppError::Rejected {
+                input: "CardRead",
+                why: "the card is read only at the card step",
+            });
+        }
+        if !self.camera_reads_cards() {
+            return Err(AppError::Rejected {
+                input: "CardRead",
+                why: "this desk cannot read card images (ocr is off or its models are missing)",
+            });
+        }
+        let mut looks = Vec::with_capacity(2);
+        for (side, bytes) in [(CardSide::Front, front), (CardSide::Back, back)] {
+            let image = zk_vision::decode_image(bytes)
+                .map_err(|error| AppError::Image(format!("the {} image: {error}", side.code())))?;
+            let look = match self.card_ocr.as_mut() {
+                Some(ocr) => ocr.look(&image, side)?,
+                None => Look::Hint(CardHint::NoCard),
+            };
+            if let Look::Hint(hint) = look {
+                return Err(AppError::CardImage {
+                    side: side.code(),
+                    problem: hint.code(),
+                    message: hint.message(side),
+                });
+            }
+            looks.push(look);
+        }
+        let mut looks = looks.into_iter();
+        let (Some(front), Some(back)) = (looks.next(), looks.next()) else {
+            return Err(AppError::Image("two card images are needed".into()));
+        };
+        let operator = token.operator.clone();
+        self.audit_staff_action(&operator, "staff.card_images")?;
+        match self.card_read_from(front, back)? {
+            Some(input) => self.run(input),
+            None => Err(AppError::CardImage {
+                side: "front",
+                problem: "unreadable",
+                message: "the name, sex, birth date, number or validity could not be read from the images",
+            }),
+        }
     }
 
     /// Records the clip (camera and microphone at once, on one clock), stores it encrypted

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod assets;
+pub mod card_ocr;
 pub mod clip;
 pub mod clock;
 pub mod config;
@@ -18,6 +19,7 @@ pub mod preview;
 pub mod retention;
 pub mod staff;
 
+pub use card_ocr::{CardHint, CardSide, OcrConfig, OcrRead};
 pub use clip::{ClipArtefact, RecordedClip};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{AppConfig, FlowSettings, MatcherConfig, SyncConfig};

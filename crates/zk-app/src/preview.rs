@@ -94,6 +94,8 @@ impl PreviewConfig {
 pub enum PreviewStep {
     Liveness,
     Photo,
+    /// The card held up to the camera (the OCR fallback): no face finding, a card-shaped guide.
+    Card,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -104,6 +106,10 @@ pub enum PreviewPhase {
     /// The digits show and are spoken; recording starts when the phase ends.
     LeadIn,
     Recording,
+    /// The card step wants the portrait side.
+    CardFront,
+    /// The card step wants the emblem side.
+    CardBack,
 }
 
 /// A box as fractions of the frame (0..1), not mirrored.
@@ -209,7 +215,11 @@ impl PreviewFrame {
                 _ => Some(false),
             },
             hint: rendered.hint,
-            guide: target_oval(guide, rendered.width, rendered.height),
+            guide: if job.step == PreviewStep::Card {
+                card_guide(rendered.width, rendered.height)
+            } else {
+                target_oval(guide, rendered.width, rendered.height)
+            },
         }
     }
 }
@@ -217,6 +227,25 @@ impl PreviewFrame {
 /// The oval the UI draws, as a box in fractions of a `width`×`height` frame: centred, as wide as
 /// the geometric mean of the face-size limits and 1.3 times as tall as wide in pixels (a head),
 /// kept inside the guide box. A face that fills it passes the rules.
+/// The card-shaped guide (85.6 × 54 mm) for the card step: centred, 70 % of the frame's width
+/// (or 80 % of its height in a tall frame), as fractions of the frame.
+pub fn card_guide(width: u32, height: u32) -> FaceFraction {
+    let aspect = f64::from(width.max(1)) / f64::from(height.max(1));
+    let card_aspect = 85.6 / 54.0;
+    let mut card_width = 0.7;
+    let mut card_height = card_width * aspect / card_aspect;
+    if card_height > 0.8 {
+        card_height = 0.8;
+        card_width = card_height * card_aspect / aspect;
+    }
+    FaceFraction {
+        x: 0.5 - card_width / 2.0,
+        y: 0.5 - card_height / 2.0,
+        width: card_width,
+        height: card_height,
+    }
+}
+
 pub fn target_oval(guide: &GuideConfig, width: u32, height: u32) -> FaceFraction {
     let aspect = f64::from(width.max(1)) / f64::from(height.max(1));
     let face_width = (guide.min_face * guide.max_face).sqrt().min(guide.width);
@@ -338,7 +367,8 @@ impl PreviewTap {
             .name("camera-preview".into())
             .spawn(move || {
                 for job in queue {
-                    let frame = match render(&job.image, &detector, &guide, width, quality) {
+                    let faces = (job.step != PreviewStep::Card).then_some(&detector);
+                    let frame = match render(&job.image, faces, &guide, width, quality) {
                         Ok(rendered) => PreviewFrame::new(job, rendered, &guide),
                         Err(error) => {
                             tracing::warn!(%error, "a preview frame could not be rendered");
@@ -386,7 +416,7 @@ impl PreviewTap {
 /// encodes the JPEG.
 pub fn render(
     image: &RgbImage,
-    detector: &FaceDetector,
+    detector: Option<&FaceDetector>,
     guide: &GuideConfig,
     width: u32,
     quality: u8,
@@ -400,7 +430,10 @@ pub fn render(
     let width = width.min(source_w);
     let height = ((u64::from(source_h) * u64::from(width)) / u64::from(source_w)).max(1) as u32;
     let small = image::imageops::resize(image, width, height, FilterType::Triangle);
-    let faces: Vec<FaceBox> = detector.detect_at_least(&small, guide.min_face_px(width) / 2.0)?;
+    let faces: Vec<FaceBox> = match detector {
+        Some(detector) => detector.detect_at_least(&small, guide.min_face_px(width) / 2.0)?,
+        None => Vec::new(),
+    };
     let finding = judge_frame(&faces, (width, height), guide);
     let largest = faces
         .iter()

@@ -241,6 +241,9 @@ enum CardCommand {
     Ocr {
         /// The photo (JPEG or PNG).
         image: std::path::PathBuf,
+        /// A photo of the emblem side too: the issuing authority and the validity period.
+        #[arg(long)]
+        back: Option<std::path::PathBuf>,
         /// Write the straightened card here (PNG).
         #[arg(long)]
         card_out: Option<std::path::PathBuf>,
@@ -493,11 +496,19 @@ fn main() -> ExitCode {
         Command::Card(CardCommand::Ports { also, json }) => card::ports(&also, json),
         Command::Card(CardCommand::Ocr {
             image,
+            back,
             card_out,
             models,
             json,
             reveal,
-        }) => ocr::read(&image, card_out.as_deref(), models.as_deref(), json, reveal),
+        }) => ocr::read(
+            &image,
+            back.as_deref(),
+            card_out.as_deref(),
+            models.as_deref(),
+            json,
+            reveal,
+        ),
         Command::Card(CardCommand::Specimen {
             out,
             count,

@@ -26,16 +26,46 @@ fn shown(field: Field, text: &str, reveal: bool) -> String {
     }
 }
 
+/// The emblem side's fields as printed: the authority (it names the holder's county) masked
+/// unless `reveal`.
+fn shown_back(field: zk_ocr::BackField, text: &str, reveal: bool) -> String {
+    match field {
+        zk_ocr::BackField::Authority if !reveal => {
+            text.chars().take(2).chain("…".chars()).collect()
+        }
+        _ => text.to_owned(),
+    }
+}
+
+fn open_image(path: &Path) -> Result<image::RgbImage, CliError> {
+    Ok(image::open(path)
+        .map_err(|error| failed(format!("cannot read {}: {error}", path.display())))?
+        .to_rgb8())
+}
+
+/// Reads the emblem side photographed in `path`.
+fn read_back(engine: &OcrEngine, path: &Path) -> Result<zk_ocr::CheckedBack, CliError> {
+    let frame = open_image(path)?;
+    let rectified = zk_ocr::rectify(&frame, &CaptureRules::default()).map_err(|problem| {
+        CliError::Failed(format!(
+            "the emblem side: {} ({})",
+            problem.message(),
+            problem.code()
+        ))
+    })?;
+    let raw = zk_ocr::read_back(engine, &rectified.card).map_err(failed)?;
+    Ok(zk_ocr::check_back(&raw))
+}
+
 pub fn read(
     image_path: &Path,
+    back_path: Option<&Path>,
     card_out: Option<&Path>,
     models: Option<&Path>,
     json: bool,
     reveal: bool,
 ) -> Result<(), CliError> {
-    let frame = image::open(image_path)
-        .map_err(|error| failed(format!("cannot read {}: {error}", image_path.display())))?
-        .to_rgb8();
+    let frame = open_image(image_path)?;
     let dir = match models {
         Some(dir) => dir.to_path_buf(),
         None => zk_ocr::engine::default_dir()
@@ -54,9 +84,11 @@ pub fn read(
     }
     let raw = zk_ocr::read_card(&engine, &rectified.card).map_err(failed)?;
     let checked = zk_ocr::check(&raw);
+    let back = back_path.map(|path| read_back(&engine, path)).transpose()?;
     let elapsed_ms = started.elapsed().as_millis() as u64;
     if json {
-        let fields: serde_json::Map<String, serde_json::Value> = checked
+        let rounded = |confidence: f32| (f64::from(confidence) * 1000.0).round() / 1000.0;
+        let mut fields: serde_json::Map<String, serde_json::Value> = checked
             .fields
             .iter()
             .map(|read| {
@@ -64,12 +96,22 @@ pub fn read(
                     read.field.code().to_owned(),
                     json!({
                         "text": shown(read.field, &read.text, reveal),
-                        "confidence": (f64::from(read.confidence) * 1000.0).round() / 1000.0,
+                        "confidence": rounded(read.confidence),
                         "problem": read.problem.as_ref().map(|problem| problem.code()),
                     }),
                 )
             })
             .collect();
+        for read in back.iter().flat_map(|back| back.fields.iter()) {
+            fields.insert(
+                read.field.code().to_owned(),
+                json!({
+                    "text": shown_back(read.field, &read.text, reveal),
+                    "confidence": rounded(read.confidence),
+                    "problem": read.problem.as_ref().map(|problem| problem.code()),
+                }),
+            );
+        }
         let value = json!({
             "fields": fields,
             "capture": {
@@ -97,6 +139,15 @@ pub fn read(
             read.problem.as_ref().map_or("ok", |problem| problem.code())
         );
     }
+    for read in back.iter().flat_map(|back| back.fields.iter()) {
+        println!(
+            "{:<11} {:<24} {:>5.2}  {}",
+            read.field.code(),
+            shown_back(read.field, &read.text, reveal),
+            read.confidence,
+            read.problem.as_ref().map_or("ok", |problem| problem.code())
+        );
+    }
     println!("read in {elapsed_ms} ms; an OCR read always needs staff to confirm the fields");
     Ok(())
 }
@@ -117,12 +168,23 @@ pub fn specimens(out: &Path, count: usize, seed: u64, faces: &Path) -> Result<()
     for index in 0..count {
         let sample = specimen(&mut rng, &portraits, &fonts, today, 8).map_err(failed)?;
         let name = format!("specimen-{index:04}.jpg");
-        let path = out.join(&name);
-        sample
-            .frame
-            .save(&path)
-            .map_err(|error| failed(format!("cannot write {}: {error}", path.display())))?;
-        let fields: serde_json::Map<String, serde_json::Value> = Field::ALL
+        let back_name = format!("specimen-{index:04}-back.jpg");
+        let person = &sample.person;
+        let back = zk_ocr::back::render_back(
+            &person.authority,
+            person.valid_from,
+            person.valid_to,
+            &fonts,
+        )
+        .and_then(|card| zk_ocr::specimen::photograph(&card, &sample.shot))
+        .map_err(failed)?;
+        for (image, name) in [(&sample.frame, &name), (&back, &back_name)] {
+            let path = out.join(name);
+            image
+                .save(&path)
+                .map_err(|error| failed(format!("cannot write {}: {error}", path.display())))?;
+        }
+        let mut fields: serde_json::Map<String, serde_json::Value> = Field::ALL
             .iter()
             .map(|field| {
                 (
@@ -131,15 +193,23 @@ pub fn specimens(out: &Path, count: usize, seed: u64, faces: &Path) -> Result<()
                 )
             })
             .collect();
+        fields.insert("authority".into(), json!(person.authority));
+        fields.insert(
+            "validity".into(),
+            json!(zk_ocr::back::validity_text(
+                person.valid_from,
+                person.valid_to
+            )),
+        );
         writeln!(
             truth,
             "{}",
-            json!({ "image": name, "synthetic": true, "fields": fields })
+            json!({ "image": name, "back_image": back_name, "synthetic": true, "fields": fields })
         )
         .map_err(|error| failed(format!("cannot write {}: {error}", truth_path.display())))?;
     }
     println!(
-        "wrote {count} specimen photos and truth.jsonl to {}",
+        "wrote {count} specimen photos (each side) and truth.jsonl to {}",
         out.display()
     );
     Ok(())

@@ -431,6 +431,7 @@ fn card_ocr_reads_a_specimen_photo_and_masks_it_unless_revealed() {
     )
     .unwrap();
     let image = out.join(truth["image"].as_str().unwrap());
+    let back = out.join(truth["back_image"].as_str().unwrap());
     let card_png = dir.path().join("card.png");
     let read = zk(
         dir.path(),
@@ -438,6 +439,8 @@ fn card_ocr_reads_a_specimen_photo_and_masks_it_unless_revealed() {
             "card",
             "ocr",
             image.to_str().unwrap(),
+            "--back",
+            back.to_str().unwrap(),
             "--json",
             "--reveal",
             "--card-out",
@@ -453,6 +456,8 @@ fn card_ocr_reads_a_specimen_photo_and_masks_it_unless_revealed() {
         "birth_date",
         "address",
         "id_number",
+        "authority",
+        "validity",
     ] {
         assert_eq!(
             value["fields"][field]["text"], truth["fields"][field],
@@ -469,11 +474,26 @@ fn card_ocr_reads_a_specimen_photo_and_masks_it_unless_revealed() {
     // Masked by default: the number's middle and most of the name are hidden.
     let masked = zk(
         dir.path(),
-        &["card", "ocr", image.to_str().unwrap(), "--json"],
+        &[
+            "card",
+            "ocr",
+            image.to_str().unwrap(),
+            "--back",
+            back.to_str().unwrap(),
+            "--json",
+        ],
     );
     let masked = json(&masked);
     let number = truth["fields"]["id_number"].as_str().unwrap();
     assert_ne!(masked["fields"]["id_number"]["text"], number);
+    assert_ne!(
+        masked["fields"]["authority"]["text"],
+        truth["fields"]["authority"]
+    );
+    assert_eq!(
+        masked["fields"]["validity"]["text"],
+        truth["fields"]["validity"]
+    );
     assert!(!stdout(&read).is_empty() && !masked.to_string().contains(number));
 
     // A photo without a card: a clear message and a failed exit.

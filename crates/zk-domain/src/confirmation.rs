@@ -140,6 +140,24 @@ impl CardSource {
     }
 }
 
+/// Which device reads the card at the card step: the chip reader, or the camera (the card
+/// photographed and read by OCR; every such read goes to staff).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CardDevice {
+    #[default]
+    Reader,
+    Camera,
+}
+
+impl CardDevice {
+    pub fn code(self) -> &'static str {
+        match self {
+            CardDevice::Reader => "reader",
+            CardDevice::Camera => "camera",
+        }
+    }
+}
+
 /// One decision at one step, automatic or by staff; every one is stored with its scores.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StepOutcome {
@@ -190,6 +208,9 @@ pub struct FlowConfig {
     /// Show a passing signature back to the candidate, who accepts it
     /// ([`Input::SignatureAccepted`]) or clears it and signs again ([`Input::Retry`]).
     pub confirm_signature: bool,
+    /// The device the card step starts with ([`CardDevice::Camera`] at a desk without a chip
+    /// reader); the candidate or staff may switch with [`Input::ReadCardWith`].
+    pub card_device: CardDevice,
 }
 
 impl FlowConfig {
@@ -204,6 +225,7 @@ impl FlowConfig {
             challenge_len: 6,
             record_secs: 4,
             confirm_signature: true,
+            card_device: CardDevice::Reader,
         }
     }
 }
@@ -255,6 +277,9 @@ pub enum Input {
     },
     /// Candidate or staff asks to run the current step again.
     Retry,
+    /// At the card step: read the card again with this device from now on (the chip failed:
+    /// the camera; or back to the reader).
+    ReadCardWith(CardDevice),
     StaffTakeover {
         operator: String,
     },
@@ -292,6 +317,7 @@ impl Input {
             Input::Committed { .. } => "Committed",
             Input::CommitFailed { .. } => "CommitFailed",
             Input::Retry => "Retry",
+            Input::ReadCardWith(_) => "ReadCardWith",
             Input::StaffTakeover { .. } => "StaffTakeover",
             Input::StaffDecision { .. } => "StaffDecision",
             Input::Cancel { .. } => "Cancel",
@@ -326,6 +352,8 @@ pub struct View {
     pub idle_warning_secs: Option<u64>,
     /// The rendered signature waiting for the candidate to accept it or sign again.
     pub signature_preview: Option<ArtefactId>,
+    /// The device the card step reads with.
+    pub card_device: CardDevice,
 }
 
 /// Effects for `zk-app` to execute, in order.
@@ -333,6 +361,9 @@ pub struct View {
 pub enum Effect {
     Notify(View),
     ReadCard,
+    /// Photograph the card (both sides) with the camera and read it by OCR; feed back
+    /// `Input::CardRead` with [`CardSource::Ocr`], or `Input::DeviceFailed`.
+    ReadCardByCamera,
     /// Draw digits with the app's RNG and feed back `Input::ChallengeDrawn`.
     DrawChallenge {
         len: usize,
@@ -383,6 +414,7 @@ pub struct Confirmation {
     consent_declined: bool,
     card: Option<IdCard>,
     card_source: CardSource,
+    card_device: CardDevice,
     registration: Option<Registration>,
     challenge: Option<Challenge>,
     outcomes: Vec<StepOutcome>,
@@ -405,6 +437,7 @@ struct StaffVerdict {
 impl Confirmation {
     /// Starts a session at the consent step.
     pub fn start(config: FlowConfig, now: Timestamp) -> (Confirmation, Vec<Effect>) {
+        let card_device = config.card_device;
         let confirmation = Confirmation {
             config,
             phase: Phase::InProgress {
@@ -420,6 +453,7 @@ impl Confirmation {
             consent_declined: false,
             card: None,
             card_source: CardSource::Chip,
+            card_device,
             registration: None,
             challenge: None,
             outcomes: Vec::new(),
@@ -500,6 +534,7 @@ impl Confirmation {
                 .pending_signature
                 .as_ref()
                 .and_then(|(_, image, _)| image.clone()),
+            card_device: self.card_device,
         }
     }
 
@@ -531,6 +566,21 @@ impl Confirmation {
                     mode: Mode::Auto,
                 };
                 self.begin_step(step, now, &mut effects);
+            }
+            (Input::ReadCardWith(device), _) if step == Step::IdCard => {
+                self.card_device = device;
+                self.pending_signature = None;
+                self.phase = Phase::InProgress {
+                    step,
+                    mode: Mode::Auto,
+                };
+                self.begin_step(step, now, &mut effects);
+            }
+            (Input::ReadCardWith(_), _) => {
+                effects.push(Effect::Rejected {
+                    input: "ReadCardWith",
+                    why: "the card is read only at the card step",
+                });
             }
             (Input::StaffTakeover { operator: _ }, _) => {
                 self.route_to_staff(step, None, &mut effects);
@@ -624,7 +674,11 @@ impl Confirmation {
                 let verdict = if source != CardSource::Chip && verdict.decision == Decision::Pass {
                     // OCR and typed numbers always need staff confirmation of the fields.
                     Verdict {
-                        decision: Decision::Review(ReasonCode::CardUnreadable),
+                        decision: Decision::Review(if source == CardSource::Ocr {
+                            ReasonCode::CardReadByCamera
+                        } else {
+                            ReasonCode::CardUnreadable
+                        }),
                         ..verdict
                     }
                 } else {
@@ -989,7 +1043,10 @@ impl Confirmation {
             Step::Consent => {}
             Step::IdCard => {
                 self.awaiting_since = Some(now);
-                effects.push(Effect::ReadCard);
+                effects.push(match self.card_device {
+                    CardDevice::Reader => Effect::ReadCard,
+                    CardDevice::Camera => Effect::ReadCardByCamera,
+                });
             }
             Step::Liveness if self.consent_declined => {
                 self.route_to_staff(step, Some(ReasonCode::ConsentDeclined), effects);

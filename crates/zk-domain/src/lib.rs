@@ -24,8 +24,8 @@ pub mod time;
 pub use admission::{AdmissionError, AdmissionNumber, SerialBlock, SerialIssue, Sitting};
 pub use challenge::Challenge;
 pub use confirmation::{
-    ArtefactId, ArtefactKind, CardSource, Confirmation, ConfirmationDraft, Effect, FlowConfig,
-    Input, Mode, Phase, Step, StepOutcome, View,
+    ArtefactId, ArtefactKind, CardDevice, CardSource, Confirmation, ConfirmationDraft, Effect,
+    FlowConfig, Input, Mode, Phase, Step, StepOutcome, View,
 };
 pub use decision::{Decision, MatchPolicy, Score, Verdict};
 pub use id_card::{CardPhoto, CardProblem, CardType, Ethnicity, IdCard, Sex, Validity};

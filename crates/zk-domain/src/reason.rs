@@ -32,6 +32,8 @@ macro_rules! reasons {
 reasons! {
     ConsentDeclined => "consent.declined", "您未同意人脸和声音信息处理，请工作人员人工核验证件。", "You declined face and voice processing; staff will check your documents by hand.";
     CardUnreadable => "card.unreadable", "未能读取身份证，请将证件平放在读卡区并保持不动。", "The ID card could not be read; place it flat on the reader and keep it still.";
+    CardReadByCamera => "card.read_by_camera", "证件信息由拍照识别，请工作人员对照证件核对。", "The card was read from a photo; staff will check its details against the card.";
+    CardCameraUnreadable => "card.camera_unreadable", "未能从摄像头识别身份证，请将证件对准取景框，保持平稳、避免反光，并按提示翻面。", "The card could not be read by the camera; hold it inside the frame, steady and out of glare, and turn it over when asked.";
     CardRemoved => "card.removed", "读卡过程中证件被移开，请重新放置证件。", "The card was moved away during reading; place it on the reader again.";
     ReaderFault => "card.reader_fault", "读卡器故障，请联系工作人员。", "The card reader is not working; please ask the staff.";
     CardBadNumber => "card.bad_number", "证件号码校验未通过，请工作人员核对证件。", "The ID number on the card failed its check; staff will check the card.";

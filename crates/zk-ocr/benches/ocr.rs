@@ -1,16 +1,18 @@
 //! The OCR fallback on generated specimens: per-field accuracy, exact ID-number accuracy, and the
 //! time per card (find and straighten the card, detect, recognise, check) on one core.
-//! `cargo bench -p zk-ocr --bench ocr` (release); `ZK_OCR_SPECIMENS=N` changes the count (200).
+//! `cargo bench -p zk-ocr --bench ocr` (release); `ZK_OCR_SPECIMENS=N` changes the count (200);
+//! `ZK_OCR_MISSES=1` prints every field the varied set reads wrong.
 //! Needs the PP-OCRv4 models (scripts/fetch-models.sh), fonts-noto-cjk and the face photos
 //! (`ZK_FACES_DIR`, default ../shared/data/faces).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use rand::SeedableRng;
 use zk_ocr::eval::Tally;
-use zk_ocr::specimen::{photograph, portraits_in, specimen, Shot, SpecimenFonts};
+use zk_ocr::specimen::{photograph, portraits_in, specimen_styled, CardStyle, Shot, SpecimenFonts};
 use zk_ocr::{CaptureRules, Field, OcrEngine};
 
 fn faces_dir() -> PathBuf {
@@ -34,20 +36,37 @@ fn main() {
         .unwrap_or_else(|error| panic!("{error}"));
     println!("models loaded in {:.2} s", loaded.elapsed().as_secs_f64());
     let fonts = SpecimenFonts::load_default().unwrap_or_else(|error| panic!("{error}"));
+    fonts
+        .load_all_faces()
+        .unwrap_or_else(|error| panic!("{error}"));
+    let show_misses = std::env::var_os("ZK_OCR_MISSES").is_some();
     let portraits = portraits_in(&faces_dir(), 60).unwrap_or_else(|error| panic!("{error}"));
     let today = chrono::NaiveDate::from_ymd_opt(2027, 4, 17).unwrap();
     // The standard set: hand-held shots, glare on one in eight, as a desk lamp might. The hard
     // set: smaller, more tilted, blurrier, darker or brighter cards, lower JPEG, glare on one
-    // in four.
-    for (label, hard) in [("standard", false), ("hard", true)] {
+    // in four. The varied set: the standard set's people and shots (the same seed), each card
+    // drawn in a random style (CardStyle::random from a seed of its own: serif or bold values,
+    // other number and label faces, inks, guilloche, watermark, hologram film).
+    for (label, set) in [
+        ("standard", Set::Standard),
+        ("hard", Set::Hard),
+        ("varied", Set::Varied),
+    ] {
         let mut rng = rand::rngs::StdRng::seed_from_u64(2027);
+        let mut style_rng = rand::rngs::StdRng::seed_from_u64(4242);
         let mut tally = Tally::default();
+        let mut by_style = StyleTallies::default();
         let mut times = Vec::with_capacity(count);
         let mut not_found = 0usize;
         let mut flagged = 0usize;
-        for _ in 0..count {
-            let mut sample = specimen(&mut rng, &portraits, &fonts, today, 8).unwrap();
-            if hard {
+        for index in 0..count {
+            let style = match set {
+                Set::Varied => CardStyle::random(&mut style_rng),
+                Set::Standard | Set::Hard => CardStyle::default(),
+            };
+            let mut sample =
+                specimen_styled(&mut rng, &portraits, &fonts, today, 8, &style).unwrap();
+            if set == Set::Hard {
                 sample.shot = Shot::hard(&mut rng);
                 sample.frame = photograph(&sample.card, &sample.shot).unwrap();
             }
@@ -64,10 +83,41 @@ fn main() {
                         flagged += 1;
                     }
                     tally.add(&sample.person, &checked);
+                    if set == Set::Varied {
+                        by_style.add(&style, |tally| tally.add(&sample.person, &checked));
+                        if show_misses {
+                            let exact = zk_ocr::eval::exact_fields(&sample.person, &checked);
+                            for (field, right) in Field::ALL.iter().zip(exact) {
+                                if !right {
+                                    let read = checked.field(*field);
+                                    println!(
+                                        "miss #{index} {}: expected {:?}, read {:?} (marked {:?}); {}; capture {:?}",
+                                        field.code(),
+                                        zk_ocr::eval::expected(&sample.person, *field),
+                                        read.map(|read| read.text.as_str()),
+                                        read.and_then(|read| read.problem.as_ref()),
+                                        describe(&style),
+                                        rectified.problems
+                                    );
+                                }
+                            }
+                        }
+                    }
                 }
                 _ => {
                     not_found += 1;
                     tally.add_unread();
+                    if set == Set::Varied {
+                        by_style.add(&style, Tally::add_unread);
+                        if show_misses {
+                            println!(
+                                "miss #{index}: card not found ({:?}); {}; {:?}",
+                                rectified.as_ref().err(),
+                                describe(&style),
+                                sample.shot
+                            );
+                        }
+                    }
                 }
             }
         }
@@ -96,5 +146,91 @@ fn main() {
             median * 1000.0,
             p95 * 1000.0
         );
+        if set == Set::Varied {
+            by_style.print();
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Set {
+    Standard,
+    Hard,
+    Varied,
+}
+
+/// A style in a few words, for the misses.
+fn describe(style: &CardStyle) -> String {
+    format!(
+        "values {}, number {}, labels {}, {}{}{}",
+        style.value_face.name(),
+        style.number_face.name(),
+        style.label_face.name(),
+        style.background.code(),
+        if style.watermark.is_some() {
+            " + watermark"
+        } else {
+            ""
+        },
+        match &style.hologram {
+            Some(film) if film.microtext.is_some() => " + hologram with micro-text",
+            Some(_) => " + hologram",
+            None => "",
+        }
+    )
+}
+
+/// The varied set's tallies split by the style's parts.
+#[derive(Default)]
+struct StyleTallies {
+    value_face: BTreeMap<&'static str, Tally>,
+    number_face: BTreeMap<&'static str, Tally>,
+    label_face: BTreeMap<&'static str, Tally>,
+    film: BTreeMap<&'static str, Tally>,
+}
+
+impl StyleTallies {
+    fn add(&mut self, style: &CardStyle, add: impl Fn(&mut Tally)) {
+        add(self.value_face.entry(style.value_face.name()).or_default());
+        add(self
+            .number_face
+            .entry(style.number_face.name())
+            .or_default());
+        add(self.label_face.entry(style.label_face.name()).or_default());
+        add(self.film.entry(style.background.code()).or_default());
+        if style.watermark.is_some() {
+            add(self.film.entry("watermark").or_default());
+        }
+        match &style.hologram {
+            Some(film) if film.microtext.is_some() => {
+                add(self.film.entry("hologram").or_default());
+                add(self.film.entry("micro-text").or_default());
+            }
+            Some(_) => add(self.film.entry("hologram").or_default()),
+            None => add(self.film.entry("no film").or_default()),
+        }
+    }
+
+    fn print(&self) {
+        for (title, tallies) in [
+            ("value typeface", &self.value_face),
+            ("number typeface", &self.number_face),
+            ("label typeface", &self.label_face),
+            ("background, watermark, film", &self.film),
+        ] {
+            println!();
+            print!("varied set by {title:<30}  cards");
+            for field in Field::ALL {
+                print!(" {:>10}", field.code());
+            }
+            println!();
+            for (name, tally) in tallies {
+                print!("  {name:<36} {:>5}", tally.cards);
+                for field in Field::ALL {
+                    print!(" {:>9.1}%", tally.accuracy(field) * 100.0);
+                }
+                println!();
+            }
+        }
     }
 }

@@ -45,6 +45,8 @@ pub enum FieldProblem {
     DiffersFromNumber,
     /// Read, but the recogniser was unsure.
     LowConfidence,
+    /// Parsed, but not a value a card carries (a validity term other than 5, 10 or 20 years).
+    Implausible,
 }
 
 impl FieldProblem {
@@ -55,6 +57,7 @@ impl FieldProblem {
             FieldProblem::BadNumber(_) => "bad_number",
             FieldProblem::DiffersFromNumber => "differs_from_number",
             FieldProblem::LowConfidence => "low_confidence",
+            FieldProblem::Implausible => "implausible",
         }
     }
 }

@@ -5,6 +5,7 @@
 //! for confirmation. [`specimen`] draws synthetic 样本 cards for tests and the demo.
 #![forbid(unsafe_code)]
 
+pub mod back;
 pub mod engine;
 pub mod eval;
 pub mod fields;
@@ -15,6 +16,7 @@ pub mod specimen;
 
 use std::path::PathBuf;
 
+pub use back::{check_back, read_back, BackField, CheckedBack, RawBack};
 pub use engine::{OcrEngine, Recognized, TextBox};
 pub use fields::{check, CheckedCard, CheckedField, FieldProblem, RawCard, RawField};
 pub use layout::Field;

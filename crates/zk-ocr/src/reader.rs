@@ -29,8 +29,8 @@ impl LineReader for OcrEngine {
 
 /// One field's lines: the boxes that overlap the band (a label detected together with its
 /// value overlaps the value's band), clipped to it, grouped into lines, in reading order.
-fn lines_of(field: Field, boxes: &[TextBox]) -> Vec<Vec<(u32, u32, u32, u32)>> {
-    let (bx, by, bw, bh) = field.band().px();
+fn lines_in(band: MmRect, boxes: &[TextBox]) -> Vec<Vec<(u32, u32, u32, u32)>> {
+    let (bx, by, bw, bh) = band.px();
     let mut inside: Vec<(u32, u32, u32, u32)> = boxes
         .iter()
         .filter_map(|found| {
@@ -69,7 +69,7 @@ fn lines_of(field: Field, boxes: &[TextBox]) -> Vec<Vec<(u32, u32, u32, u32)>> {
 
 /// Trims a band to the columns and rows that hold ink (darker than the card's paper), so a
 /// mostly blank crop does not make the recogniser guess; `None` when there is no ink.
-fn ink_extent(
+pub(crate) fn ink_extent(
     card: &RgbImage,
     (x, y, width, height): (u32, u32, u32, u32),
 ) -> Option<(u32, u32, u32, u32)> {
@@ -130,58 +130,85 @@ fn crop(card: &RgbImage, (x, y, width, height): (u32, u32, u32, u32)) -> RgbImag
     image::imageops::crop_imm(card, x0, y0, (x1 - x0).max(1), (y1 - y0).max(1)).to_image()
 }
 
-/// Reads every field of a rectified card (any size: it is scaled to the layout's) and crops the
-/// printed portrait.
-pub fn read_card(reader: &dyn LineReader, card: &RgbImage) -> Result<RawCard, OcrError> {
-    let card = if card.dimensions() == (CARD_WIDTH, CARD_HEIGHT) {
+/// Reads the text in `band` of a rectified card (`CARD_WIDTH` × `CARD_HEIGHT`): the detected
+/// boxes that overlap it, grouped into lines, at most `max_lines` in reading order (one: the line
+/// nearest the band's middle); with nothing detected, the `fallback` crops trimmed to their ink.
+/// Returns the raw text and the lowest line confidence (0 when nothing was read).
+pub(crate) fn read_band(
+    reader: &dyn LineReader,
+    card: &RgbImage,
+    boxes: &[TextBox],
+    band: MmRect,
+    fallback: &[(u32, u32, u32, u32)],
+    max_lines: usize,
+) -> Result<(String, f32), OcrError> {
+    let mut lines = lines_in(band, boxes);
+    if lines.is_empty() {
+        lines = fallback
+            .iter()
+            .filter_map(|&crop| ink_extent(card, crop))
+            .map(|piece| vec![piece])
+            .collect();
+    }
+    if max_lines == 1 {
+        // A one-line field: the line nearest the band's middle (anything else that reaches
+        // into the band, like the specimen stamp above the number, is not this field).
+        let (_, by, _, bh) = band.px();
+        let middle = by + bh / 2;
+        let centre = |line: &Vec<(u32, u32, u32, u32)>| {
+            line.first()
+                .map_or(u32::MAX, |first| (first.1 + first.3 / 2).abs_diff(middle))
+        };
+        lines = lines.into_iter().min_by_key(centre).into_iter().collect();
+    }
+    let mut text = String::new();
+    let mut confidence = 1.0f32;
+    let mut read_any = false;
+    for line in lines.iter().take(max_lines) {
+        // One crop per line, around all its pieces: widely spaced characters (the number's
+        // digits) come as several boxes, and short pieces read worse than the whole line.
+        let Some(union) = union_of(line) else {
+            continue;
+        };
+        let read = reader.recognize(&crop(card, union))?;
+        if read.text.trim().is_empty() {
+            continue;
+        }
+        text.push_str(&read.text);
+        confidence = confidence.min(read.confidence);
+        read_any = true;
+    }
+    Ok((text, if read_any { confidence } else { 0.0 }))
+}
+
+/// The card scaled to the layout's `CARD_WIDTH` × `CARD_HEIGHT`.
+pub(crate) fn at_layout_size(card: &RgbImage) -> RgbImage {
+    if card.dimensions() == (CARD_WIDTH, CARD_HEIGHT) {
         card.clone()
     } else {
         image::imageops::resize(card, CARD_WIDTH, CARD_HEIGHT, FilterType::Triangle)
-    };
+    }
+}
+
+/// Reads every field of a rectified card (any size: it is scaled to the layout's) and crops the
+/// printed portrait.
+pub fn read_card(reader: &dyn LineReader, card: &RgbImage) -> Result<RawCard, OcrError> {
+    let card = at_layout_size(card);
     let boxes = reader.detect(&card)?;
     let mut fields = Vec::with_capacity(Field::ALL.len());
     for field in Field::ALL {
-        let mut lines = lines_of(field, &boxes);
-        if lines.is_empty() {
-            lines = fallback_crops(field)
-                .into_iter()
-                .filter_map(|band| ink_extent(&card, band))
-                .map(|piece| vec![piece])
-                .collect();
-        }
-        if field != Field::Address {
-            // A one-line field: the line nearest the band's middle (anything else that reaches
-            // into the band, like the specimen stamp above the number, is not this field).
-            let (_, by, _, bh) = field.band().px();
-            let middle = by + bh / 2;
-            let centre = |line: &Vec<(u32, u32, u32, u32)>| {
-                line.first()
-                    .map_or(u32::MAX, |first| (first.1 + first.3 / 2).abs_diff(middle))
-            };
-            lines = lines.into_iter().min_by_key(centre).into_iter().collect();
-        }
-        let mut text = String::new();
-        let mut confidence = 1.0f32;
-        let mut read_any = false;
-        for line in lines.iter().take(ADDRESS_LINES) {
-            // One crop per line, around all its pieces: widely spaced characters (the number's
-            // digits) come as several boxes, and short pieces read worse than the whole line.
-            let Some(union) = union_of(line) else {
-                continue;
-            };
-            let read = reader.recognize(&crop(&card, union))?;
-            if read.text.trim().is_empty() {
-                continue;
-            }
-            text.push_str(&read.text);
-            confidence = confidence.min(read.confidence);
-            read_any = true;
-        }
+        let fallback = fallback_crops(field);
+        let lines = if field == Field::Address {
+            ADDRESS_LINES
+        } else {
+            1
+        };
+        let (text, confidence) = read_band(reader, &card, &boxes, field.band(), &fallback, lines)?;
         fields.push((
             field,
             RawField {
                 text: clean(field, &text),
-                confidence: if read_any { confidence } else { 0.0 },
+                confidence,
             },
         ));
     }
@@ -190,12 +217,9 @@ pub fn read_card(reader: &dyn LineReader, card: &RgbImage) -> Result<RawCard, Oc
     Ok(RawCard { fields, portrait })
 }
 
-/// Drops what a field cannot hold: spaces, a label read with it, and for the number anything
-/// but digits and X.
-pub fn clean(field: Field, text: &str) -> String {
-    // Full-width digits and letters (the recogniser emits both forms) as ASCII.
-    let compact: String = text
-        .chars()
+/// Without spaces, full-width digits and letters (the recogniser emits both forms) as ASCII.
+pub(crate) fn compact(text: &str) -> String {
+    text.chars()
         .filter(|c| !c.is_whitespace())
         .map(|c| match c {
             '\u{ff10}'..='\u{ff19}' | '\u{ff21}'..='\u{ff3a}' | '\u{ff41}'..='\u{ff5a}' => {
@@ -203,7 +227,13 @@ pub fn clean(field: Field, text: &str) -> String {
             }
             _ => c,
         })
-        .collect();
+        .collect()
+}
+
+/// Drops what a field cannot hold: spaces, a label read with it, and for the number anything
+/// but digits and X.
+pub fn clean(field: Field, text: &str) -> String {
+    let compact = compact(text);
     let strip = |text: &str, labels: &[&str]| {
         let mut rest = text.to_owned();
         for label in labels {

@@ -181,7 +181,11 @@ fn sharpness(gray: &GrayImage) -> f32 {
 
 /// The largest fraction of any field's band that is brighter than the card's paper: a
 /// reflection. The paper's level is the median of the bands; a card that is bright all over
-/// (over-exposed, still readable) has no patch brighter than its paper.
+/// (over-exposed, still readable) has no patch brighter than its paper. A washed-out pixel
+/// counts only inside a washed-out patch (everything within 3 px as bright): a reflection
+/// washes out the printing, text and background lines alike, while on a guilloche card
+/// photographed a little bright the paper between its fine lines clips to white though the
+/// lines (and the median, which they pull down) stay dark.
 fn glare(card: &GrayImage) -> f32 {
     let bands: Vec<GrayImage> = Field::ALL
         .iter()
@@ -206,25 +210,65 @@ fn glare(card: &GrayImage) -> f32 {
     bands
         .iter()
         .map(|band| {
-            let washed = band.pixels().filter(|p| p[0] >= bright).count();
+            let at_least_bright = imageproc::contrast::threshold(
+                band,
+                bright - 1,
+                imageproc::contrast::ThresholdType::Binary,
+            );
+            let patches = imageproc::morphology::erode(
+                &at_least_bright,
+                imageproc::distance_transform::Norm::LInf,
+                3,
+            );
+            let washed = patches.pixels().filter(|p| p[0] > 0).count();
             washed as f32 / (band.width() * band.height()).max(1) as f32
         })
         .fold(0.0f32, f32::max)
 }
 
-/// Whether a straightened card is upside down: the photo region (much more varied than printed
-/// text on paper) is where the card turned by 180° would have it.
+/// The fraction of a region's pixels that are smooth dark tone: darker than the region's paper
+/// (its 98th percentile) by 40 levels or more, with their 3 × 3 neighbourhood within 16 levels.
+/// A photo is mostly such tone (skin, hair, clothes); printed text, however bold, is strokes on
+/// paper whose dark pixels lie on or near edges, and a guilloche's lines are pale and fine.
+fn smooth_dark_fraction(region: &GrayImage) -> f64 {
+    let (w, h) = region.dimensions();
+    if w < 3 || h < 3 {
+        return 0.0;
+    }
+    let mut levels: Vec<u8> = region.pixels().map(|p| p[0]).collect();
+    let at = levels.len() * 98 / 100;
+    let paper = *levels.select_nth_unstable(at).1;
+    let dark = paper.saturating_sub(40);
+    let mut smooth = 0u64;
+    for y in 1..h - 1 {
+        for x in 1..w - 1 {
+            if region.get_pixel(x, y)[0] >= dark {
+                continue;
+            }
+            let (mut low, mut high) = (u8::MAX, u8::MIN);
+            for ny in y - 1..=y + 1 {
+                for nx in x - 1..=x + 1 {
+                    let value = region.get_pixel(nx, ny)[0];
+                    low = low.min(value);
+                    high = high.max(value);
+                }
+            }
+            if high - low < 16 {
+                smooth += 1;
+            }
+        }
+    }
+    smooth as f64 / (f64::from(w - 2) * f64::from(h - 2))
+}
+
+/// Whether a straightened card is upside down: the photo region (much more smooth dark tone
+/// than printed text on paper) is where the card turned by 180° would have it. (The regions'
+/// variance, used before, took bold values for the photo: dark ink on pale paper is about as
+/// varied as a region gets.)
 fn upside_down(card: &GrayImage) -> bool {
-    let variance = |rect: crate::layout::MmRect| {
+    let smooth_dark = |rect: crate::layout::MmRect| {
         let (x, y, w, h) = rect.px();
-        let region = image::imageops::crop_imm(card, x, y, w, h).to_image();
-        let n = (region.width() * region.height()).max(1) as f64;
-        let mean = region.pixels().map(|p| f64::from(p[0])).sum::<f64>() / n;
-        region
-            .pixels()
-            .map(|p| (f64::from(p[0]) - mean).powi(2))
-            .sum::<f64>()
-            / n
+        smooth_dark_fraction(&image::imageops::crop_imm(card, x, y, w, h).to_image())
     };
     let photo = crate::layout::PORTRAIT;
     let turned = crate::layout::MmRect::new(
@@ -233,7 +277,7 @@ fn upside_down(card: &GrayImage) -> bool {
         photo.width,
         photo.height,
     );
-    variance(turned) > 1.5 * variance(photo)
+    smooth_dark(turned) > 1.5 * smooth_dark(photo)
 }
 
 /// Finds, straightens and judges the card in `frame`.

@@ -66,6 +66,27 @@ pub async fn decline_consent(desk: DeskState<'_>) -> Result<ViewDto, CommandErro
     .await
 }
 
+/// At the card step: read the card with `device` (`camera` after a failed chip read, or
+/// `reader` again).
+#[tauri::command]
+pub async fn read_card_with(desk: DeskState<'_>, device: String) -> Result<ViewDto, CommandError> {
+    let device = match device.as_str() {
+        "camera" => zk_domain::CardDevice::Camera,
+        "reader" => zk_domain::CardDevice::Reader,
+        _ => {
+            return Err(CommandError::new(
+                "input.rejected",
+                format!("no card device {device:?}: use \"reader\" or \"camera\""),
+                false,
+            ))
+        }
+    };
+    blocking(&desk, move |desk| {
+        desk.view_after(|kiosk| kiosk.handle(Input::ReadCardWith(device)))
+    })
+    .await
+}
+
 #[tauri::command]
 pub async fn retry(desk: DeskState<'_>) -> Result<ViewDto, CommandError> {
     blocking(&desk, |desk| {

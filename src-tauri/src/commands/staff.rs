@@ -145,6 +145,21 @@ pub async fn review(desk: DeskState<'_>, token: String) -> Result<Option<ReviewD
     .await
 }
 
+/// Staff read the card from two image files (a photo or scan of each side) at the card step.
+#[tauri::command]
+pub async fn card_from_images(
+    desk: DeskState<'_>,
+    token: String,
+    front: Vec<u8>,
+    back: Vec<u8>,
+) -> Result<ViewDto, CommandError> {
+    blocking(&desk, move |desk| {
+        let token = desk.staff_token(&token)?;
+        desk.view_after(|kiosk| kiosk.read_card_from_images(&token, &front, &back))
+    })
+    .await
+}
+
 #[tauri::command]
 pub async fn staff_command(
     desk: DeskState<'_>,

@@ -79,6 +79,7 @@ const handlers = {
   give_consent: () => settle('give_consent'),
   decline_consent: () => settle('decline_consent'),
   retry: () => settle('retry'),
+  read_card_with: () => settle('read_card_with'),
   accept_pledge: () => (state.view = { ...fixture('view-signature-preview.json'), signaturePreview: null }),
   decline_pledge: () => (state.view = fixture('view-ended.json')),
   signature_stroke: () => null,
@@ -101,6 +102,7 @@ const handlers = {
   sync_now: () => queueSync('push'),
   sync_export: () => queueSync('export'),
   review: () => (state.review ? clone(state.review) : fixture('review.json')),
+  card_from_images: () => state.view,
   staff_command: ({ command }) => state.view,
 };
 

@@ -8,9 +8,10 @@ import type { ComponentChildren, RefObject } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { Icon } from '../components';
 import { useI18n } from '../i18n';
-import { faceRect, faceState, guideShape, type CameraFeed, type FaceState } from './cameraFeed';
+import { cardGuideShape, faceRect, faceState, guideShape, type CameraFeed, type FaceState } from './cameraFeed';
 
 const FACE_ICONS: Record<FaceState, string> = { ok: 'check', outside: 'alert', many: 'staff', none: 'info' };
+const CARD_ICONS: Record<'ok' | 'outside' | 'none', string> = { ok: 'check', outside: 'alert', none: 'info' };
 
 /** The element's size in px, following resizes (null until measured). */
 function useSize(ref: RefObject<HTMLElement>): { width: number; height: number } | null {
@@ -117,6 +118,84 @@ export function CameraPreview(props: {
         {props.children}
       </div>
       <figcaption class="camera__hint">{props.guide === 'portrait' && !shape.shoulders && props.headOnlyHint ? props.headOnlyHint : props.hint}</figcaption>
+    </figure>
+  );
+}
+
+/**
+ * The card step's preview box: the latest card frame as the camera sees it — NOT mirrored, so the
+ * card's text reads the right way round — with the card-shaped frame the kiosk sends as `guide`
+ * (a rounded rectangle), and what the candidate should do (`hint`, from `kiosk://card-capture`)
+ * over the picture. No face box: the card step has none.
+ */
+export function CardPreview(props: {
+  label: string;
+  /** The caption under the picture. */
+  caption: string;
+  /** What to do now, and how it reads (null: nothing to say yet). */
+  hint: { text: string; tone: 'ok' | 'outside' | 'none'; code: string } | null;
+  feed: CameraFeed;
+}) {
+  const frameRef = useRef<HTMLDivElement>(null);
+  const size = useSize(frameRef);
+  const { frame, fps } = props.feed;
+  const shape = cardGuideShape(props.feed.guide, size);
+  const mask = 'guide-mask-card';
+  return (
+    <figure
+      class={`camera camera--card ${frame ? 'has-frame' : ''}`}
+      aria-label={props.label}
+      data-fps={fps}
+      data-seq={frame ? frame.seq : undefined}
+      data-mirrored="false"
+    >
+      <div class="camera__frame" ref={frameRef}>
+        <img id="camera-preview" class="camera__image camera__image--plain" alt="" src={frame ? `data:image/jpeg;base64,${frame.jpeg}` : undefined} />
+        <svg
+          class="camera__guide"
+          viewBox={`0 0 ${shape.width} ${shape.height}`}
+          preserveAspectRatio="none"
+          aria-hidden="true"
+          data-guide={props.feed.guide ? 'frame' : 'default'}
+        >
+          <defs>
+            <mask id={mask} maskUnits="userSpaceOnUse" x={-shape.width} y={-shape.height} width={3 * shape.width} height={3 * shape.height}>
+              <rect x={-shape.width} y={-shape.height} width={3 * shape.width} height={3 * shape.height} fill="#fff" />
+              <rect x={shape.x} y={shape.y} width={shape.w} height={shape.h} rx={shape.rx} ry={shape.rx} fill="#000" />
+            </mask>
+          </defs>
+          <rect x={-shape.width} y={-shape.height} width={3 * shape.width} height={3 * shape.height} fill="rgba(10, 25, 47, 0.38)" mask={`url(#${mask})`} />
+          <rect
+            class="camera__card"
+            id="card-guide"
+            x={shape.x}
+            y={shape.y}
+            width={shape.w}
+            height={shape.h}
+            rx={shape.rx}
+            ry={shape.rx}
+            fill="none"
+            stroke="#fff"
+            stroke-width={shape.stroke}
+            stroke-dasharray={shape.dash}
+          />
+        </svg>
+        {/* always in the page, so screen readers announce each change of its text */}
+        <p
+          id="card-hint"
+          class={`camera__status ${props.hint ? `camera__status--${props.hint.tone}` : ''}`}
+          role="status"
+          data-hint={props.hint?.code}
+        >
+          {props.hint ? (
+            <>
+              <Icon name={CARD_ICONS[props.hint.tone]} />
+              <span>{props.hint.text}</span>
+            </>
+          ) : null}
+        </p>
+      </div>
+      <figcaption class="camera__hint">{props.caption}</figcaption>
     </figure>
   );
 }

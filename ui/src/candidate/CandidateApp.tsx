@@ -34,6 +34,8 @@ export function CandidateScreen(props: {
   devices: DeviceMap;
   actions: CandidateActions;
   busy: Busy;
+  /** This desk can read cards with the camera (`AppInfo.cameraReadsCards`). */
+  cameraReadsCards?: boolean;
 }) {
   const { view, docs, actions, busy } = props;
   if (!view) return <Welcome actions={actions} busy={busy} />;
@@ -44,7 +46,9 @@ export function CandidateScreen(props: {
     case 'consent':
       return <Consent view={view} docs={docs} actions={actions} busy={busy} />;
     case 'idCard':
-      return <IdCard view={view} device={props.devices.id_card_reader} actions={actions} busy={busy} />;
+      return (
+        <IdCard view={view} device={props.devices.id_card_reader} actions={actions} busy={busy} cameraReadsCards={props.cameraReadsCards ?? false} />
+      );
     case 'liveness':
       return <Liveness view={view} actions={actions} busy={busy} />;
     case 'photo':
@@ -134,6 +138,8 @@ export function CandidateApp(props: CandidateAppProps) {
     giveConsent: () => void run('giveConsent', api.giveConsent),
     declineConsent: () => void run('declineConsent', api.declineConsent),
     retry: () => void run('retry', api.retry),
+    readCardByCamera: () => void run('readCardByCamera', () => api.readCardWith('camera')),
+    readCardByReader: () => void run('readCardByReader', () => api.readCardWith('reader')),
     acceptPledge: (answers) => void run('acceptPledge', () => api.acceptPledge(answers)),
     declinePledge: () => void run('declinePledge', api.declinePledge),
     signatureStroke: (points) => void queued('signatureStroke', () => api.signatureStroke(points)),
@@ -187,7 +193,14 @@ export function CandidateApp(props: CandidateAppProps) {
       />
       {props.info?.devices === 'sim' ? <SimBanner /> : null}
       <main class="kiosk__main" id="main">
-        <CandidateScreen view={view} docs={props.docs} devices={props.devices} actions={actions} busy={busy} />
+        <CandidateScreen
+          view={view}
+          docs={props.docs}
+          devices={props.devices}
+          actions={actions}
+          busy={busy}
+          cameraReadsCards={props.info?.cameraReadsCards ?? false}
+        />
         {failure ? <ErrorNotice error={failure.error} onRetry={failure.retry} onDismiss={() => setFailure(null)} /> : null}
       </main>
       <Footer info={props.info} />

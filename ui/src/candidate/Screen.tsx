@@ -40,6 +40,10 @@ export interface CandidateActions {
   giveConsent(): void;
   declineConsent(): void;
   retry(): void;
+  /** At the card step: read the card with the camera (`read_card_with`, device "camera"). */
+  readCardByCamera(): void;
+  /** At the card step: read the card with the chip reader again (`read_card_with`, device "reader"). */
+  readCardByReader(): void;
   acceptPledge(answers: { key: string; value: boolean }[]): void;
   declinePledge(): void;
   signatureStroke(points: { x: number; y: number; pressure: number; t: number }[]): void;

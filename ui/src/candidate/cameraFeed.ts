@@ -90,8 +90,9 @@ export function useCameraFeed(step: CameraStep, key: unknown): CameraFeed {
       arrivals.push(now);
       pending = frame;
       latest = { frame, key: keyRef.current };
-      // every frame counts for the smoothing, also those never painted
-      guidance = smoother.push(guidanceOf(frame));
+      // every frame counts for the smoothing, also those never painted; the card step has no face
+      // to guide (its frames say `noFace`, which means nothing there)
+      guidance = step === 'card' ? null : smoother.push(guidanceOf(frame));
       if (frame.guide) guide = { guide: frame.guide, width: frame.width, height: frame.height };
       if (!cancelPaint) cancelPaint = nextPaint(show);
     };
@@ -275,19 +276,21 @@ const measured = (box: Size | null): Size | null => (box !== null && box.width >
 
 /**
  * Where `rect` (fractions of the unmirrored `frame`) shows, in px of a `box` the picture covers:
- * mirrored (a selfie view), scaled to cover the box and centred (CSS `object-fit: cover`), so a
- * wider or narrower box crops it. Not clipped.
+ * mirrored (a selfie view; `mirrored` false: as the camera sees it, for the card step), scaled to
+ * cover the box and centred (CSS `object-fit: cover`), so a wider or narrower box crops it. Not
+ * clipped.
  */
-function placeInBox(rect: FaceBox, frame: Size, box: Size): { left: number; top: number; right: number; bottom: number } {
+function placeInBox(rect: FaceBox, frame: Size, box: Size, mirrored = true): { left: number; top: number; right: number; bottom: number } {
   const scale = Math.max(box.width / frame.width, box.height / frame.height);
   const shownW = frame.width * scale;
   const shownH = frame.height * scale;
   const offsetX = (box.width - shownW) / 2;
   const offsetY = (box.height - shownH) / 2;
   // mirrored: the rect's right edge in the frame is its left edge on screen
+  const left = mirrored ? 1 - rect.x - rect.width : rect.x;
   return {
-    left: offsetX + (1 - rect.x - rect.width) * shownW,
-    right: offsetX + (1 - rect.x) * shownW,
+    left: offsetX + left * shownW,
+    right: offsetX + (left + rect.width) * shownW,
     top: offsetY + rect.y * shownH,
     bottom: offsetY + (rect.y + rect.height) * shownH,
   };
@@ -404,4 +407,66 @@ function shouldersPath(oval: { cx: number; cy: number; rx: number; ry: number },
   const y = (v: number) => round(oval.cy + ((v - cy) * oval.ry) / ry);
   if (y(288) > boxHeight * 0.95) return null;
   return `M${x(30)} ${y(372)}C${x(48)} ${y(310)} ${x(100)} ${y(288)} ${x(150)} ${y(288)}S${x(252)} ${y(310)} ${x(270)} ${y(372)}`;
+}
+
+/** An ID card's width over its height (85.6 × 54 mm, ISO/IEC 7810 ID-1). */
+export const CARD_ASPECT = 85.6 / 54;
+/** Before any frame: the card frame's width, as a part of the preview box's (centred). */
+const DEFAULT_CARD_WIDTH = 0.7;
+/** The card's corner radius, as a part of its width (3.18 of 85.6 mm). */
+const CARD_CORNER = 3.18 / 85.6;
+
+/** The card-shaped frame of the card step, in px of a box `width`×`height`: a rounded rectangle. */
+export interface CardGuideShape {
+  width: number;
+  height: number;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  /** The corners' radius. */
+  rx: number;
+  stroke: number;
+  dash: string;
+}
+
+/**
+ * The card frame to draw over the card step's preview box (`box` in px; null: not measured yet,
+ * taken as the frame's shape — or 4:3 before any frame). From a frame: the card-shaped rectangle
+ * the kiosk sends as `guide`, placed like the picture — NOT mirrored (the card's text must read the
+ * right way round), cover-cropped — and kept inside the box. Without one: a card-shaped frame
+ * centred in the box, 70 % of its width (less if the box is too flat for that).
+ */
+export function cardGuideShape(source: GuideSource | null, box: Size | null): CardGuideShape {
+  const usable = source !== null && source.width > 0 && source.height > 0 && source.guide.width > 0 && source.guide.height > 0;
+  const size = measured(box) ?? (usable ? { width: source.width, height: source.height } : { width: 400, height: 300 });
+  const { width: W, height: H } = size;
+  const unit = Math.min(W / DEFAULT_AREA.width, H / DEFAULT_AREA.height);
+  let rect: { left: number; top: number; right: number; bottom: number };
+  if (usable) {
+    const placed = placeInBox(source.guide, source, size, false);
+    rect = {
+      left: Math.max(W * GUIDE_INSET, placed.left),
+      right: Math.min(W * (1 - GUIDE_INSET), placed.right),
+      top: Math.max(H * GUIDE_INSET, placed.top),
+      bottom: Math.min(H * (1 - GUIDE_INSET), placed.bottom),
+    };
+  } else {
+    const w = Math.min(W * DEFAULT_CARD_WIDTH, H * 0.8 * CARD_ASPECT);
+    const h = w / CARD_ASPECT;
+    rect = { left: (W - w) / 2, right: (W + w) / 2, top: (H - h) / 2, bottom: (H + h) / 2 };
+  }
+  const w = Math.max(0, rect.right - rect.left);
+  const h = Math.max(0, rect.bottom - rect.top);
+  return {
+    width: round(W),
+    height: round(H),
+    x: round(rect.left),
+    y: round(rect.top),
+    w: round(w),
+    h: round(h),
+    rx: round(Math.min(w * CARD_CORNER, h / 4)),
+    stroke: round(4 * unit),
+    dash: `${round(14 * unit)} ${round(10 * unit)}`,
+  };
 }

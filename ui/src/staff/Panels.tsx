@@ -6,8 +6,10 @@ import { ArtefactImage, Button, Icon, Modal } from '../components';
 import { formatScore, formatTimestamp, groupAdmissionNumber } from '../format';
 import { useI18n } from '../i18n';
 import type { DeskStatus, Reason, Review, Score, StaffCommand, StaffRole, SyncJob, SyncProgressEvent, SyncStage, SyncWorker, TodaySession, View } from '../types';
+import { CardImagesForm } from './CardImages';
 import { DecisionForm, uniqueReasons, type DecisionKind } from './Decision';
 import { IdentitySection } from './Identity';
+import { OcrSection } from './Ocr';
 
 export const LOW_SERIALS = 50;
 
@@ -353,6 +355,11 @@ export function LivePanel(props: {
   review: Review | null;
   busy: string | null;
   command: (command: StaffCommand) => Promise<void>;
+  /**
+   * Reads the card from two image files (`card_from_images`), offered at the card step when the
+   * desk can read cards with the camera (`AppInfo.cameraReadsCards`); absent: not offered.
+   */
+  importCard?: (front: number[], back: number[]) => Promise<void>;
 }) {
   const { t } = useI18n();
   const { view } = props;
@@ -381,6 +388,12 @@ export function LivePanel(props: {
               <div>
                 <dt>{t('staff.live.step')}</dt>
                 <dd data-testid="live-step">{t(`steps.${view.step}`)}</dd>
+              </div>
+            ) : null}
+            {inProgress && view.step === 'idCard' ? (
+              <div>
+                <dt>{t('staff.live.cardDevice')}</dt>
+                <dd data-testid="live-card-device">{t(view.cardDevice === 'camera' ? 'staff.cardDevice.camera' : 'staff.cardDevice.reader')}</dd>
               </div>
             ) : null}
             {inProgress ? (
@@ -425,6 +438,7 @@ export function LivePanel(props: {
           {t('staff.actions.reject')}
         </Button>
       </div>
+      {inProgress && view?.step === 'idCard' && props.importCard ? <CardImagesForm submit={props.importCard} /> : null}
       {dialog === 'cancel' ? (
         <Modal titleId="cancel-title" onEscape={() => setDialog(null)}>
           <h2 id="cancel-title" class="modal__title">
@@ -533,6 +547,7 @@ export function ReviewPanel(props: {
         <p class="panel__empty">{t('staff.review.none')}</p>
       ) : (
         <>
+          <OcrSection ocr={review.ocr} />
           <div class="evidence">
             {(
               [
@@ -548,15 +563,17 @@ export function ReviewPanel(props: {
             ))}
           </div>
           <IdentitySection identity={review.identity} />
-          <div class="review-detail">
-            <div>
-              <h3 class="panel__sub">{t('staff.review.scores')}</h3>
-              <ul class="scores">
-                {review.scores.map((score) => (
-                  <ScoreBar score={score} key={score.name} />
-                ))}
-              </ul>
-            </div>
+          <div class={review.scores.length === 0 ? 'review-detail review-detail--no-scores' : 'review-detail'}>
+            {review.scores.length > 0 ? (
+              <div>
+                <h3 class="panel__sub">{t('staff.review.scores')}</h3>
+                <ul class="scores">
+                  {review.scores.map((score) => (
+                    <ScoreBar score={score} key={score.name} />
+                  ))}
+                </ul>
+              </div>
+            ) : null}
             <div>
               <h3 class="panel__sub">{t('staff.review.reasons')}</h3>
               <ul class="reasons" data-testid="review-reasons">

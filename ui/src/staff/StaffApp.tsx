@@ -98,6 +98,8 @@ export interface StaffAppProps {
   /** Staff signed in before (kept by the root so a language switch does not sign out). */
   staff: Staff | null;
   setStaff: (staff: Staff | null) => void;
+  /** This desk can read cards with the camera (`AppInfo.cameraReadsCards`): staff may import card images. */
+  cameraReadsCards?: boolean;
 }
 
 export function StaffApp(props: StaffAppProps) {
@@ -218,6 +220,15 @@ export function StaffApp(props: StaffAppProps) {
     }
   };
 
+  /** Reads the card from two image files at the card step; the form shows its own errors. */
+  const importCard = async (front: number[], back: number[]) => {
+    const view = await guarded((token) => api.cardFromImages(token, front, back));
+    props.applyView(view);
+    void refreshDesk();
+    // what was read waits for review (the view's key may not change when the step already waited)
+    if (view.awaitingStaff) void refreshReview();
+  };
+
   const signOut = async () => {
     const token = tokenRef.current;
     props.setStaff(null);
@@ -291,7 +302,13 @@ export function StaffApp(props: StaffAppProps) {
         ) : (
           <div class="console__grid">
             <div class="console__col">
-              <LivePanel view={props.view} review={review} busy={busy} command={command} />
+              <LivePanel
+                view={props.view}
+                review={review}
+                busy={busy}
+                command={command}
+                importCard={props.cameraReadsCards ? importCard : undefined}
+              />
               <DeskStatusPanel
                 status={desk}
                 updatedAt={deskAt}

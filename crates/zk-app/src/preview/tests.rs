@@ -95,7 +95,14 @@ fn the_phase_clock_offers_at_most_fps_frames_and_counts_down() {
 fn a_rendered_frame_has_the_face_box_and_the_guide_verdict() {
     let detector = FaceDetector::new(DetectorConfig::default()).unwrap();
     let guide = GuideConfig::default();
-    let frame = render(&kiosk_frame(&face_photo()), &detector, &guide, 320, 70).unwrap();
+    let frame = render(
+        &kiosk_frame(&face_photo()),
+        Some(&detector),
+        &guide,
+        320,
+        70,
+    )
+    .unwrap();
     assert_eq!((frame.width, frame.height), (320, 240));
     assert_eq!(frame.faces, 1);
     let face = frame.face.unwrap();
@@ -122,14 +129,14 @@ fn a_rendered_frame_has_the_face_box_and_the_guide_verdict() {
         min_face: 0.1,
         ..GuideConfig::default()
     };
-    let frame = render(&aside, &detector, &loose, 320, 70).unwrap();
+    let frame = render(&aside, Some(&detector), &loose, 320, 70).unwrap();
     assert_eq!(frame.faces, 1);
     assert_eq!(frame.hint, GuideHint::Outside, "{frame:?}");
 
     // Centred but small: come closer. The same limits, tightened: move back.
     let mut far = RgbImage::from_pixel(640, 480, Rgb([120, 130, 140]));
     image::imageops::overlay(&mut far, &small, 220, 140);
-    let frame = render(&far, &detector, &guide, 320, 70).unwrap();
+    let frame = render(&far, Some(&detector), &guide, 320, 70).unwrap();
     assert_eq!(frame.faces, 1, "{frame:?}");
     let face = frame.face.unwrap();
     let strict = GuideConfig {
@@ -138,7 +145,9 @@ fn a_rendered_frame_has_the_face_box_and_the_guide_verdict() {
         ..GuideConfig::default()
     };
     assert_eq!(
-        render(&far, &detector, &strict, 320, 70).unwrap().hint,
+        render(&far, Some(&detector), &strict, 320, 70)
+            .unwrap()
+            .hint,
         GuideHint::Closer
     );
     let near = GuideConfig {
@@ -147,20 +156,20 @@ fn a_rendered_frame_has_the_face_box_and_the_guide_verdict() {
         ..GuideConfig::default()
     };
     assert_eq!(
-        render(&far, &detector, &near, 320, 70).unwrap().hint,
+        render(&far, Some(&detector), &near, 320, 70).unwrap().hint,
         GuideHint::Further
     );
 
     // An empty scene: no face, no verdict.
     let empty = RgbImage::from_pixel(640, 480, Rgb([120, 130, 140]));
-    let frame = render(&empty, &detector, &guide, 320, 70).unwrap();
+    let frame = render(&empty, Some(&detector), &guide, 320, 70).unwrap();
     assert_eq!(
         (frame.faces, frame.face, frame.hint),
         (0, None, GuideHint::NoFace)
     );
 
     // A broken frame is an error, not a panic.
-    assert!(render(&RgbImage::new(4, 4), &detector, &guide, 320, 70).is_err());
+    assert!(render(&RgbImage::new(4, 4), Some(&detector), &guide, 320, 70).is_err());
 }
 
 #[test]
@@ -272,4 +281,34 @@ fn the_oval_to_draw_is_centred_head_shaped_and_within_the_rules() {
     };
     let small = target_oval(&tight, 320, 240);
     assert!(small.width <= 0.2 && small.height <= 0.3, "{small:?}");
+}
+
+#[test]
+fn the_card_guide_has_the_cards_shape_inside_the_frame() {
+    for (width, height) in [(320, 240), (320, 180), (240, 320)] {
+        let guide = card_guide(width, height);
+        let ratio = (guide.width * f64::from(width)) / (guide.height * f64::from(height));
+        assert!(
+            (ratio - 85.6 / 54.0).abs() < 0.01,
+            "{width}×{height}: {ratio}"
+        );
+        assert!(guide.x >= 0.0 && guide.y >= 0.0, "{guide:?}");
+        assert!(guide.x + guide.width <= 1.0 && guide.y + guide.height <= 1.0);
+        assert!(guide.width >= 0.5 || guide.height >= 0.75, "{guide:?}");
+    }
+}
+
+#[test]
+fn a_card_frame_is_rendered_without_looking_for_faces() {
+    let frame = render(
+        &kiosk_frame(&face_photo()),
+        None,
+        &GuideConfig::default(),
+        320,
+        70,
+    )
+    .unwrap();
+    assert_eq!(frame.faces, 0);
+    assert_eq!(frame.hint, GuideHint::NoFace);
+    assert!(!frame.jpeg.is_empty());
 }

@@ -118,6 +118,7 @@ fn render(machine: &Confirmation, input: &str, effects: &[Effect]) -> String {
         .filter_map(|effect| match effect {
             Effect::Notify(_) => None,
             Effect::ReadCard => Some("ReadCard".into()),
+            Effect::ReadCardByCamera => Some("ReadCardByCamera".into()),
             Effect::DrawChallenge { len } => Some(format!("DrawChallenge({len})")),
             Effect::RecordLiveness { challenge, secs } => {
                 Some(format!("RecordLiveness({}, {secs}s)", challenge.as_text()))
@@ -592,6 +593,72 @@ fn ocr_or_typed_card_always_needs_staff_confirmation() {
     )));
     machine.handle(staff(true), now);
     assert_eq!(machine.step(), Some(Step::Liveness));
+}
+
+#[test]
+fn a_failed_chip_read_can_switch_to_the_camera_which_always_needs_staff() {
+    let ocr_read = Input::CardRead {
+        card: Box::new(card()),
+        registration: Some(Box::new(registration())),
+        source: CardSource::Ocr,
+        photo: None,
+    };
+    transcript(
+        vec![
+            (
+                "consent",
+                Input::ConsentGiven {
+                    version: "v1".into(),
+                },
+            ),
+            (
+                "chip fails",
+                Input::DeviceFailed {
+                    reason: ReasonCode::CardUnreadable,
+                },
+            ),
+            ("use camera", Input::ReadCardWith(CardDevice::Camera)),
+            (
+                "camera fails",
+                Input::DeviceFailed {
+                    reason: ReasonCode::CardUnreadable,
+                },
+            ),
+            ("retry", Input::Retry),
+            ("ocr read", ocr_read),
+            ("staff ok", staff(true)),
+            ("at liveness", Input::ReadCardWith(CardDevice::Reader)),
+        ],
+        expect![[r#"
+            consent                → id_card                            | Record(consent #1 pass), ReadCard
+            chip fails             → id_card                            | Record(id_card #1 fail:card.unreadable)
+            use camera             → id_card                            | ReadCardByCamera
+            camera fails           → id_card                            | Record(id_card #2 fail:card.unreadable)
+            retry                  → id_card                            | ReadCardByCamera
+            ocr read               → id_card[staff:card.read_by_camera] | Record(id_card #3 review:card.read_by_camera), RequestStaff(id_card, card.read_by_camera)
+            staff ok               → liveness                           | Record(id_card #3 pass by op7), DrawChallenge(6)
+            at liveness            → liveness                           | Rejected(ReadCardWith: the card is read only at the card step)
+        "#]],
+    );
+}
+
+#[test]
+fn a_desk_without_a_reader_starts_the_card_step_with_the_camera() {
+    let now = Timestamp::from_millis(0);
+    let mut flow = config();
+    flow.card_device = CardDevice::Camera;
+    let (mut machine, _) = Confirmation::start(flow, now);
+    let effects = machine.handle(
+        Input::ConsentGiven {
+            version: "v1".into(),
+        },
+        now,
+    );
+    assert!(effects.contains(&Effect::ReadCardByCamera), "{effects:?}");
+    assert_eq!(machine.view(now).card_device, CardDevice::Camera);
+    let effects = machine.handle(Input::ReadCardWith(CardDevice::Reader), now);
+    assert!(effects.contains(&Effect::ReadCard), "{effects:?}");
+    assert_eq!(machine.view(now).card_device, CardDevice::Reader);
 }
 
 #[test]
