@@ -297,3 +297,46 @@ fn a_desk_with_the_camera_off_refuses_it_and_a_desk_without_a_reader_starts_with
         }
     )));
 }
+
+/// The demo desk set up as a desk without a reader: its card camera shows a specimen of demo
+/// candidate A's card (portrait side, then emblem side, in real time), which is read and sent
+/// to staff, with the face camera pointed at A.
+#[test]
+fn the_demo_desk_without_a_reader_reads_its_specimen_card_with_the_camera() {
+    let mut config = AppConfig::default();
+    config.ocr.camera_first = true;
+    config.ocr.side_timeout_secs = 20.0;
+    let dir = zk_tests::temp_dir();
+    let store = Store::open(dir.path()).unwrap();
+    let mut lines = Vec::new();
+    let mut desk = zk_app::demo::open_desk(&config, store, &assets(), &mut |line: &str| {
+        lines.push(line.to_owned())
+    })
+    .unwrap_or_else(|error| panic!("demo desk: {error}\n{}", lines.join("\n")));
+    let kiosk = &mut desk.kiosk;
+    kiosk.start_session().unwrap();
+    let view = kiosk.give_consent().unwrap();
+    assert_eq!(view.card_device, CardDevice::Camera);
+    assert_eq!(
+        view.phase,
+        Phase::InProgress {
+            step: Step::IdCard,
+            mode: Mode::Staff {
+                reason: Some(ReasonCode::CardReadByCamera)
+            }
+        },
+        "last reason {:?}",
+        view.last_reason
+    );
+    let token = kiosk.sign_in("demo-staff", "246813").unwrap();
+    let case = kiosk.review(&token).unwrap().unwrap();
+    let ocr = case.ocr.unwrap();
+    assert_eq!(
+        ocr.front.field(zk_ocr::Field::IdNumber).unwrap().text,
+        "110101199003070011"
+    );
+    assert_eq!(
+        case.identity.unwrap().registration_id.as_deref(),
+        Some("271420100001")
+    );
+}
