@@ -13,6 +13,25 @@ import { cardGuideShape, faceRect, faceState, guideShape, type CameraFeed, type 
 const FACE_ICONS: Record<FaceState, string> = { ok: 'check', outside: 'alert', many: 'staff', none: 'info' };
 const CARD_ICONS: Record<'ok' | 'outside' | 'none', string> = { ok: 'check', outside: 'alert', none: 'info' };
 
+/**
+ * The shade over the picture outside the guide: `children` is the guide's cut-out (drawn black in
+ * the mask). The shade reaches past the box to the edges of any frame.
+ */
+function GuideShade(props: { id: string; width: number; height: number; children: ComponentChildren }) {
+  const { id, width, height } = props;
+  return (
+    <>
+      <defs>
+        <mask id={id} maskUnits="userSpaceOnUse" x={-width} y={-height} width={3 * width} height={3 * height}>
+          <rect x={-width} y={-height} width={3 * width} height={3 * height} fill="#fff" />
+          {props.children}
+        </mask>
+      </defs>
+      <rect x={-width} y={-height} width={3 * width} height={3 * height} fill="rgba(10, 25, 47, 0.38)" mask={`url(#${id})`} />
+    </>
+  );
+}
+
 /** The element's size in px, following resizes (null until measured). */
 function useSize(ref: RefObject<HTMLElement>): { width: number; height: number } | null {
   const [size, setSize] = useState<{ width: number; height: number } | null>(null);
@@ -64,14 +83,9 @@ export function CameraPreview(props: {
           aria-hidden="true"
           data-guide={props.feed.guide ? 'frame' : 'default'}
         >
-          <defs>
-            {/* the shade reaches past the box to the edges of any frame */}
-            <mask id={mask} maskUnits="userSpaceOnUse" x={-shape.width} y={-shape.height} width={3 * shape.width} height={3 * shape.height}>
-              <rect x={-shape.width} y={-shape.height} width={3 * shape.width} height={3 * shape.height} fill="#fff" />
-              <ellipse cx={shape.cx} cy={shape.cy} rx={shape.rx} ry={shape.ry} fill="#000" />
-            </mask>
-          </defs>
-          <rect x={-shape.width} y={-shape.height} width={3 * shape.width} height={3 * shape.height} fill="rgba(10, 25, 47, 0.38)" mask={`url(#${mask})`} />
+          <GuideShade id={mask} width={shape.width} height={shape.height}>
+            <ellipse cx={shape.cx} cy={shape.cy} rx={shape.rx} ry={shape.ry} fill="#000" />
+          </GuideShade>
           <ellipse
             class="camera__oval"
             cx={shape.cx}
@@ -158,13 +172,9 @@ export function CardPreview(props: {
           aria-hidden="true"
           data-guide={props.feed.guide ? 'frame' : 'default'}
         >
-          <defs>
-            <mask id={mask} maskUnits="userSpaceOnUse" x={-shape.width} y={-shape.height} width={3 * shape.width} height={3 * shape.height}>
-              <rect x={-shape.width} y={-shape.height} width={3 * shape.width} height={3 * shape.height} fill="#fff" />
-              <rect x={shape.x} y={shape.y} width={shape.w} height={shape.h} rx={shape.rx} ry={shape.rx} fill="#000" />
-            </mask>
-          </defs>
-          <rect x={-shape.width} y={-shape.height} width={3 * shape.width} height={3 * shape.height} fill="rgba(10, 25, 47, 0.38)" mask={`url(#${mask})`} />
+          <GuideShade id={mask} width={shape.width} height={shape.height}>
+            <rect x={shape.x} y={shape.y} width={shape.w} height={shape.h} rx={shape.rx} ry={shape.rx} fill="#000" />
+          </GuideShade>
           <rect
             class="camera__card"
             id="card-guide"
