@@ -373,6 +373,21 @@ pub struct OcrFieldDto {
     pub problem: Option<String>,
 }
 
+impl OcrFieldDto {
+    fn new<F>(field: &zk_ocr::CheckedField<F>, code: &str, side: &str) -> OcrFieldDto {
+        OcrFieldDto {
+            field: code.to_owned(),
+            side: side.to_owned(),
+            text: field.text.clone(),
+            confidence: field.confidence,
+            problem: field
+                .problem
+                .as_ref()
+                .map(|problem| problem.code().to_owned()),
+        }
+    }
+}
+
 impl From<&zk_app::OcrRead> for OcrReviewDto {
     fn from(read: &zk_app::OcrRead) -> OcrReviewDto {
         use base64::Engine as _;
@@ -382,26 +397,16 @@ impl From<&zk_app::OcrRead> for OcrReviewDto {
                 base64::engine::general_purpose::STANDARD.encode(jpeg)
             )
         };
-        let front = read.front.fields.iter().map(|field| OcrFieldDto {
-            field: field.field.code().to_owned(),
-            side: "front".into(),
-            text: field.text.clone(),
-            confidence: field.confidence,
-            problem: field
-                .problem
-                .as_ref()
-                .map(|problem| problem.code().to_owned()),
-        });
-        let back = read.back.fields.iter().map(|field| OcrFieldDto {
-            field: field.field.code().to_owned(),
-            side: "back".into(),
-            text: field.text.clone(),
-            confidence: field.confidence,
-            problem: field
-                .problem
-                .as_ref()
-                .map(|problem| problem.code().to_owned()),
-        });
+        let front = read
+            .front
+            .fields
+            .iter()
+            .map(|field| OcrFieldDto::new(field, field.field.code(), "front"));
+        let back = read
+            .back
+            .fields
+            .iter()
+            .map(|field| OcrFieldDto::new(field, field.field.code(), "back"));
         OcrReviewDto {
             fields: front.chain(back).collect(),
             front_image: image(&read.front_jpeg),

@@ -55,6 +55,23 @@ fn desk(config: &AppConfig, frames: Vec<RgbImage>) -> (Kiosk, Receiver<KioskEven
     )
 }
 
+/// The card step waiting for staff to confirm a read by the camera.
+fn staff_confirming_a_camera_read() -> Phase {
+    Phase::InProgress {
+        step: Step::IdCard,
+        mode: Mode::Staff {
+            reason: Some(ReasonCode::CardReadByCamera),
+        },
+    }
+}
+
+/// Demo candidate A's live photo: a frame with a face and no card.
+fn face_photo() -> RgbImage {
+    image::open(assets().join("demo/candidate-a-live.jpg"))
+        .unwrap()
+        .to_rgb8()
+}
+
 fn step_of(phase: &Phase) -> Option<Step> {
     match phase {
         Phase::InProgress { step, .. } => Some(*step),
@@ -85,12 +102,7 @@ fn after_a_failed_chip_read_the_camera_reads_both_sides_and_staff_confirm() {
     assert_eq!(view.card_device, CardDevice::Camera);
     assert_eq!(
         view.phase,
-        Phase::InProgress {
-            step: Step::IdCard,
-            mode: Mode::Staff {
-                reason: Some(ReasonCode::CardReadByCamera)
-            }
-        },
+        staff_confirming_a_camera_read(),
         "every camera read goes to staff"
     );
     let events: Vec<KioskEvent> = events.try_iter().collect();
@@ -173,9 +185,7 @@ fn after_a_failed_chip_read_the_camera_reads_both_sides_and_staff_confirm() {
 
 #[test]
 fn a_camera_that_never_sees_a_card_fails_the_attempt_with_what_to_do() {
-    let face = image::open(assets().join("demo/candidate-a-live.jpg"))
-        .unwrap()
-        .to_rgb8();
+    let face = face_photo();
     // 5 s at one look a second: five looks, then the attempt fails.
     let (mut kiosk, events) = desk(&config(5.0, 1.0), vec![face]);
     at_card_step_after_a_chip_failure(&mut kiosk);
@@ -203,9 +213,7 @@ fn a_camera_that_never_sees_a_card_fails_the_attempt_with_what_to_do() {
 fn staff_import_card_images_and_bad_images_are_named_without_changing_the_session() {
     let (card, photo) = card_a();
     let [front, back] = zk_app::card_ocr::specimen_frames(&card, &photo).unwrap();
-    let face = image::open(assets().join("demo/candidate-a-live.jpg"))
-        .unwrap()
-        .to_rgb8();
+    let face = face_photo();
     let (mut kiosk, _events) = desk(&config(30.0, 4.0), vec![face.clone()]);
     at_card_step_after_a_chip_failure(&mut kiosk);
     let token = sign_in(&mut kiosk, "t-op");
@@ -248,15 +256,7 @@ fn staff_import_card_images_and_bad_images_are_named_without_changing_the_sessio
     let view = kiosk
         .read_card_from_images(&token, &jpeg(&front), &jpeg(&back))
         .unwrap();
-    assert_eq!(
-        view.phase,
-        Phase::InProgress {
-            step: Step::IdCard,
-            mode: Mode::Staff {
-                reason: Some(ReasonCode::CardReadByCamera)
-            }
-        }
-    );
+    assert_eq!(view.phase, staff_confirming_a_camera_read());
     let reviewer = sign_in(&mut kiosk, "t-rev");
     let case = kiosk.review(&reviewer).unwrap().unwrap();
     assert_eq!(
@@ -319,12 +319,7 @@ fn the_demo_desk_without_a_reader_reads_its_specimen_card_with_the_camera() {
     assert_eq!(view.card_device, CardDevice::Camera);
     assert_eq!(
         view.phase,
-        Phase::InProgress {
-            step: Step::IdCard,
-            mode: Mode::Staff {
-                reason: Some(ReasonCode::CardReadByCamera)
-            }
-        },
+        staff_confirming_a_camera_read(),
         "last reason {:?}",
         view.last_reason
     );

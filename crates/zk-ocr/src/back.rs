@@ -6,7 +6,7 @@
 use image::{Rgb, RgbImage};
 use zk_domain::{Date, Validity};
 
-use crate::fields::{FieldProblem, RawField, CONFIDENT_AT};
+use crate::fields::{mark, CheckedField, FieldProblem, RawField};
 use crate::layout::{MmRect, CARD_HEIGHT, CARD_WIDTH};
 use crate::reader::{at_layout_size, compact, read_band, LineReader};
 use crate::specimen::{background, draw, SpecimenFonts, SANS_SC};
@@ -65,13 +65,8 @@ impl RawBack {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct CheckedBackField {
-    pub field: BackField,
-    pub text: String,
-    pub confidence: f32,
-    pub problem: Option<FieldProblem>,
-}
+/// An emblem-side field as read and checked.
+pub type CheckedBackField = CheckedField<BackField>;
 
 /// The emblem side, checked; the parsed values are there when the text parsed.
 #[derive(Clone, Debug, PartialEq)]
@@ -221,30 +216,25 @@ pub fn check_back(raw: &RawBack) -> CheckedBack {
                 text: String::new(),
                 confidence: 0.0,
             });
-            let problem = if read.text.is_empty() {
-                Some(FieldProblem::Unreadable)
-            } else {
-                let parsed = match field {
-                    BackField::Authority => {
-                        let count = read.text.chars().count();
-                        ((4..=30).contains(&count)).then(|| authority = Some(read.text.clone()))
+            let problem = mark(&read, |text| match field {
+                BackField::Authority => {
+                    if (4..=30).contains(&text.chars().count()) {
+                        authority = Some(text.to_owned());
+                        Ok(())
+                    } else {
+                        Err(FieldProblem::BadFormat)
                     }
-                    BackField::Validity => {
-                        parse_validity(&read.text).map(|parsed| period = Some(parsed))
-                    }
-                };
-                match parsed {
-                    None => Some(FieldProblem::BadFormat),
-                    Some(())
-                        if field == BackField::Validity
-                            && period.is_some_and(|(from, to)| !plausible_term(from, to)) =>
-                    {
-                        Some(FieldProblem::Implausible)
-                    }
-                    Some(()) if read.confidence < CONFIDENT_AT => Some(FieldProblem::LowConfidence),
-                    Some(()) => None,
                 }
-            };
+                BackField::Validity => {
+                    let (from, to) = parse_validity(text).ok_or(FieldProblem::BadFormat)?;
+                    period = Some((from, to));
+                    if plausible_term(from, to) {
+                        Ok(())
+                    } else {
+                        Err(FieldProblem::Implausible)
+                    }
+                }
+            });
             CheckedBackField {
                 field,
                 text: read.text,

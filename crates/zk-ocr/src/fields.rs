@@ -65,9 +65,11 @@ impl FieldProblem {
 /// Below this the field is marked [`FieldProblem::LowConfidence`].
 pub const CONFIDENT_AT: f32 = 0.8;
 
+/// A field as read and checked (`F`: [`Field`] on the portrait side,
+/// [`crate::back::BackField`] on the emblem side).
 #[derive(Clone, Debug, PartialEq)]
-pub struct CheckedField {
-    pub field: Field,
+pub struct CheckedField<F = Field> {
+    pub field: F,
     pub text: String,
     pub confidence: f32,
     pub problem: Option<FieldProblem>,
@@ -92,6 +94,22 @@ impl CheckedCard {
     /// whether any field is marked).
     pub fn all_clear(&self) -> bool {
         self.fields.iter().all(|checked| checked.problem.is_none())
+    }
+}
+
+/// The mark of one read: nothing read, the problem `parse` found (a bad format, a bad number …),
+/// an unsure recogniser, or none. Shared by both sides of the card.
+pub(crate) fn mark(
+    read: &RawField,
+    parse: impl FnOnce(&str) -> Result<(), FieldProblem>,
+) -> Option<FieldProblem> {
+    if read.text.is_empty() {
+        return Some(FieldProblem::Unreadable);
+    }
+    match parse(&read.text) {
+        Err(problem) => Some(problem),
+        Ok(()) if read.confidence < CONFIDENT_AT => Some(FieldProblem::LowConfidence),
+        Ok(()) => None,
     }
 }
 
@@ -129,42 +147,29 @@ pub fn check(raw: &RawCard) -> CheckedCard {
                 text: String::new(),
                 confidence: 0.0,
             });
-            let problem = if read.text.is_empty() {
-                Some(FieldProblem::Unreadable)
-            } else {
+            let problem = mark(&read, |text| {
                 let parsed = match field {
-                    Field::Name => is_name(&read.text).then_some(()),
-                    Field::Sex => Sex::parse_label(&read.text)
+                    Field::Name => is_name(text).then_some(()),
+                    Field::Sex => Sex::parse_label(text)
                         .filter(|sex| matches!(sex, Sex::Male | Sex::Female))
                         .map(|parsed| sex = Some(parsed)),
-                    Field::Ethnicity => Ethnicity::parse(&read.text)
+                    Field::Ethnicity => Ethnicity::parse(text)
                         .filter(|parsed| parsed.is_known())
                         .map(|parsed| ethnicity = Some(parsed)),
                     Field::BirthDate => {
-                        parse_birth_date(&read.text).map(|parsed| birth_date = Some(parsed))
+                        parse_birth_date(text).map(|parsed| birth_date = Some(parsed))
                     }
-                    Field::Address => (read.text.chars().count() >= 6).then_some(()),
-                    Field::IdNumber => match IdNumber::parse(&read.text) {
+                    Field::Address => (text.chars().count() >= 6).then_some(()),
+                    Field::IdNumber => match IdNumber::parse(text) {
                         Ok(number) => {
                             id_number = Some(number);
                             Some(())
                         }
-                        Err(error) => {
-                            return CheckedField {
-                                field,
-                                text: read.text,
-                                confidence: read.confidence,
-                                problem: Some(FieldProblem::BadNumber(error.to_string())),
-                            };
-                        }
+                        Err(error) => return Err(FieldProblem::BadNumber(error.to_string())),
                     },
                 };
-                match parsed {
-                    None => Some(FieldProblem::BadFormat),
-                    Some(()) if read.confidence < CONFIDENT_AT => Some(FieldProblem::LowConfidence),
-                    Some(()) => None,
-                }
-            };
+                parsed.ok_or(FieldProblem::BadFormat)
+            });
             CheckedField {
                 field,
                 text: read.text,
